@@ -1,0 +1,79 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// One settings list for every Swift target (STYLE.md rule 1).
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "sandpit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sandpit", targets: ["sandpit"]),
+        .executable(name: "sandpit-worker", targets: ["sandpit-worker"]),
+        .executable(name: "sandpit-bench", targets: ["sandpit-bench"]),
+        .library(name: "SandpitPluginKit", targets: ["SandpitPluginKit"]),
+        // Example plugin written in Swift; the Makefile copies it to .build/plugins/.
+        .library(name: "lexicon-triage", type: .dynamic, targets: ["LexiconTriagePlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "CSandpitShims"),
+        .target(name: "SandpitPluginABI"),
+
+        // Swift libraries
+        .target(name: "Digest", swiftSettings: swiftSettings),
+        .target(name: "WorkerProtocol", swiftSettings: swiftSettings),
+        .target(name: "SandpitPluginKit", dependencies: ["SandpitPluginABI"], swiftSettings: swiftSettings),
+        .target(
+            name: "SandboxPolicy", dependencies: ["Yams", "Digest"], swiftSettings: swiftSettings),
+        .target(
+            name: "Sandbox",
+            dependencies: ["CSeccomp", "CSandpitShims", "WorkerProtocol", "SandboxPolicy", "Digest"],
+            swiftSettings: swiftSettings),
+        .target(name: "Fixtures", dependencies: ["Digest"], swiftSettings: swiftSettings),
+        .target(
+            name: "ComparisonStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+
+        // Executables
+        .executableTarget(
+            name: "sandpit-worker", dependencies: ["CSandpitShims", "WorkerProtocol", "SandpitPluginABI"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "sandpit",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Sandbox", "SandboxPolicy", "Fixtures", "ComparisonStore", "Digest",
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "sandpit-bench", dependencies: ["Sandbox", "SandboxPolicy", "Fixtures", "SandpitPluginABI"],
+            swiftSettings: swiftSettings),
+
+        // Example plugin
+        .target(
+            name: "LexiconTriagePlugin", dependencies: ["SandpitPluginKit"], path: "plugins/lexicon-triage",
+            swiftSettings: swiftSettings),
+
+        // Tests
+        .testTarget(name: "WorkerProtocolTests", dependencies: ["WorkerProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SandboxPolicyTests", dependencies: ["SandboxPolicy"], resources: [],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxPolicy"], swiftSettings: swiftSettings),
+        .testTarget(name: "FixturesTests", dependencies: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ComparisonStoreTests", dependencies: ["ComparisonStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["ComparisonStore"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,73 @@
+import Foundation
+import SandboxPolicy
+import WorkerProtocol
+
+/// The isolation a worker actually got: what it reported before loading the plugin,
+/// cross-checked by the host against `/proc` where the kernel shows it.
+public struct Isolation: Sendable, Hashable {
+    /// Active layers, by their stable names (see `IsolationLayers.names`).
+    public var layers: [String: Bool]
+    /// The kernel's Landlock ABI, 0 when none.
+    public var landlockABI: Int
+    /// Why layers that were tried are not active.
+    public var notes: [String]
+
+    init(report: LockdownReport, verified: IsolationLayers, checked: IsolationLayers) {
+        var active = report.active
+        // Where /proc could tell, it overrules the worker: a layer it does not show is off.
+        active.subtract(checked.subtracting(verified))
+        layers = Dictionary(uniqueKeysWithValues: IsolationLayers.names.map { ($0.1, active.contains($0.0)) })
+        landlockABI = Int(report.landlockABI)
+        notes = report.notes
+        for (layer, name) in IsolationLayers.names where report.active.contains(layer) && !active.contains(layer) {
+            notes.append("\(name): reported by the worker but not visible in /proc; recorded as inactive")
+        }
+    }
+
+    /// Layers the policy requires that are not active.
+    public func missing(_ required: Set<IsolationLayer>) -> [IsolationLayer] {
+        required.filter { layers[$0.rawValue] != true }.sorted()
+    }
+
+    /// Reads what `/proc/PID` shows about a worker: seccomp mode, no_new_privs,
+    /// capabilities, uid and namespaces. Returns (verified, checked).
+    static func verify(pid: pid_t) -> (IsolationLayers, IsolationLayers) {
+        var verified: IsolationLayers = []
+        var checked: IsolationLayers = []
+        if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) {
+            var fields: [String: String] = [:]
+            for line in status.split(separator: "\n") {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
+            }
+            if let mode = fields["Seccomp"] {
+                checked.insert(.seccomp)
+                if mode == "2" { verified.insert(.seccomp) }
+            }
+            if let nnp = fields["NoNewPrivs"] {
+                checked.insert(.noNewPrivileges)
+                if nnp == "1" { verified.insert(.noNewPrivileges) }
+            }
+            if let caps = fields["CapEff"], let permitted = fields["CapPrm"] {
+                checked.insert(.noCapabilities)
+                if caps.allSatisfy({ $0 == "0" }) && permitted.allSatisfy({ $0 == "0" }) { verified.insert(.noCapabilities) }
+            }
+            if let uids = fields["Uid"], getuid() == 0 {
+                checked.insert(.droppedRoot)
+                if !uids.split(whereSeparator: { $0 == "\t" || $0 == " " }).contains("0") { verified.insert(.droppedRoot) }
+            }
+        }
+        let namespaces: [(String, IsolationLayers)] = [
+            ("user", .userNamespace), ("net", .networkNamespace), ("ipc", .ipcNamespace), ("uts", .utsNamespace),
+            ("mnt", .mountNamespace),
+        ]
+        for (name, layer) in namespaces {
+            guard let mine = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\(name)"),
+                let theirs = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/\(name)")
+            else { continue }
+            checked.insert(layer)
+            if mine != theirs { verified.insert(layer) }
+        }
+        return (verified, checked)
+    }
+}

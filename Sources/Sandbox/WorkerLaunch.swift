@@ -1,0 +1,78 @@
+import Foundation
+import SandboxPolicy
+import WorkerProtocol
+
+/// Everything needed to start workers for one plugin under one policy.
+public struct WorkerLaunch: Sendable {
+    /// Path of the `sandpit-worker` executable.
+    public var workerExecutable: String
+    public var plugin: PluginFile
+    public var policy: Policy
+    /// Where the policy came from, for messages.
+    public var policyPath: String
+    public var filter: CompiledFilter
+    /// The JSON object passed to `open`.
+    public var config: [UInt8]
+    /// The uid and gid a worker started by root becomes.
+    public var unprivilegedUID: UInt32 = 65534
+    public var unprivilegedGID: UInt32 = 65534
+
+    /// Compiles the policy and checks the plugin file.
+    ///
+    /// - Throws: ``SandboxError`` when the worker, plugin or policy cannot be used.
+    public init(workerExecutable: String, pluginPath: String, policy: Policy, policyPath: String, config: String = "{}")
+        throws(SandboxError)
+    {
+        guard access(workerExecutable, X_OK) == 0 else {
+            throw SandboxError(.worker, path: workerExecutable, "the worker executable is missing or not executable")
+        }
+        self.workerExecutable = workerExecutable
+        self.plugin = try PluginFile(path: pluginPath)
+        self.policy = policy
+        self.policyPath = policyPath
+        self.filter = try SeccompCompiler.compile(policy, policyPath: policyPath)
+        self.config = Array(config.utf8)
+    }
+
+    /// Directories where the dynamic loader finds system libraries.
+    static let systemLibraryPaths = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/etc/ld.so.cache"]
+
+    /// What the worker may read: the plugin, the libraries it and the worker need, and the
+    /// policy's read-only paths. Nothing is writable.
+    public var readablePaths: [String] {
+        var paths = [plugin.path] + plugin.runPaths + Self.systemLibraryPaths + Self.workerRunPaths(workerExecutable)
+        for path in policy.readOnlyPaths {
+            paths.append(path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path)
+        }
+        var seen = Set<String>()
+        return paths.filter { seen.insert($0).inserted }
+    }
+
+    /// The Swift runtime directories the worker was linked against (its RUNPATH), which a
+    /// Swift plugin's Foundation is loaded from.
+    static func workerRunPaths(_ executable: String) -> [String] {
+        guard let data = FileManager.default.contents(atPath: executable) else { return [] }
+        let origin = URL(fileURLWithPath: executable).deletingLastPathComponent().path
+        return ELFReader([UInt8](data)).dynamicStrings(origin: origin).1
+    }
+
+    /// The resource limits, from the policy.
+    var limits: [ResourceLimit] {
+        let l = policy.limits
+        return [
+            ResourceLimit(resource: 9, value: l.memoryBytes),  // RLIMIT_AS
+            ResourceLimit(resource: 0, value: l.cpuSecondsPerWorker),  // RLIMIT_CPU
+            ResourceLimit(resource: 1, value: l.fileSizeBytes),  // RLIMIT_FSIZE
+            ResourceLimit(resource: 7, value: l.openFiles),  // RLIMIT_NOFILE
+            ResourceLimit(resource: 6, value: l.threads),  // RLIMIT_NPROC
+            ResourceLimit(resource: 4, value: 0),  // RLIMIT_CORE: no fixture data on disk
+        ]
+    }
+
+    var setup: WorkerSetup {
+        WorkerSetup(
+            pluginPath: plugin.path, config: config, limits: limits, readablePaths: readablePaths,
+            useNamespaces: true, unprivilegedUID: unprivilegedUID, unprivilegedGID: unprivilegedGID, filter: filter.bpf,
+            answerLimit: policy.limits.answerBytes)
+    }
+}

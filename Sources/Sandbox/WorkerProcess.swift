@@ -1,0 +1,158 @@
+import CSandpitShims
+import Glibc
+
+/// A spawned `sandpit-worker`: its pid and the host's ends of its socket and stdio pipes.
+///
+/// The worker starts with fd 0 = /dev/null, 1 and 2 = pipes the host drains with limits,
+/// 3 = its end of a socketpair, an environment of one variable, and its own session (so
+/// killing its process group cannot reach the host).
+final class WorkerProcess {
+    let pid: pid_t
+    /// Host ends, non-blocking and close-on-exec.
+    let socket: Int32
+    let stdout: Int32
+    let stderr: Int32
+    /// The seccomp listener, once the worker has sent it.
+    var listener: Int32 = -1
+    private(set) var reaped: (status: Int32, usage: rusage)?
+
+    private init(pid: pid_t, socket: Int32, stdout: Int32, stderr: Int32) {
+        self.pid = pid
+        self.socket = socket
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    /// Done once per process before the first spawn: a worker must not be able to read
+    /// or trace the host (PR_SET_DUMPABLE 0), and a dead worker's socket must not kill
+    /// the host with SIGPIPE.
+    static let hardenHost: Void = {
+        _ = sandpit_prctl(SANDPIT_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        signal(SIGPIPE, SIG_IGN)
+    }()
+
+    /// Spawns the worker executable with posix_spawn.
+    static func spawn(executable: String) throws(SandboxError) -> WorkerProcess {
+        _ = hardenHost
+        func fail(_ what: String, _ code: Int32 = errno) -> SandboxError {
+            SandboxError(.worker, path: executable, "\(what): \(String(cString: strerror(code)))")
+        }
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw fail("socketpair")
+        }
+        var out: [Int32] = [-1, -1]
+        var err: [Int32] = [-1, -1]
+        guard pipe(&out) == 0 else {
+            closeAll(pair)
+            throw fail("pipe")
+        }
+        guard pipe(&err) == 0 else {
+            closeAll(pair + out)
+            throw fail("pipe")
+        }
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        // Move the child's ends above the low fds first, so no dup2 overwrites a source
+        // that a later dup2 still needs; the copies are close-on-exec in the host.
+        let sources = [null, out[1], err[1], pair[1]].map { fcntl($0, F_DUPFD_CLOEXEC, 10) }
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        defer { closeAll(sources + [null, out[1], err[1], pair[1]]) }
+        guard !sources.contains(-1), null >= 0 else {
+            closeAll([pair[0], out[0], err[0]])
+            throw fail("preparing the worker's descriptors")
+        }
+        let targets: [Int32] = [0, 1, 2, 3]
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        let rc = sandpit_spawn(&pid, executable, argv, envp, sources, targets, 4)
+        guard rc == 0 else {
+            closeAll([pair[0], out[0], err[0]])
+            throw fail("cannot start the worker", rc)
+        }
+        for fd in [pair[0], out[0], err[0]] {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+        return WorkerProcess(pid: pid, socket: pair[0], stdout: out[0], stderr: err[0])
+    }
+
+    private static func closeAll(_ fds: [Int32]) {
+        for fd in fds where fd >= 0 { close(fd) }
+    }
+
+    /// Kills the worker and everything in its session, then reaps it.
+    func terminate() {
+        guard reaped == nil else { return }
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+        reap()
+    }
+
+    /// Waits for the worker to exit (it must be exiting or killed) and closes the host's ends.
+    @discardableResult
+    func reap() -> (status: Int32, usage: rusage) {
+        if let reaped { return reaped }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        for fd in [socket, stdout, stderr, listener] where fd >= 0 { close(fd) }
+        listener = -1
+        reaped = (status, usage)
+        return (status, usage)
+    }
+
+    /// Waits up to `milliseconds` for a clean exit, then kills.
+    func finish(graceMilliseconds: Int) {
+        var waited = 0
+        var status: Int32 = 0
+        var usage = rusage()
+        while waited < graceMilliseconds {
+            let rc = wait4(pid, &status, WNOHANG, &usage)
+            if rc == pid {
+                for fd in [socket, stdout, stderr, listener] where fd >= 0 { close(fd) }
+                listener = -1
+                reaped = (status, usage)
+                return
+            }
+            usleep(1000)
+            waited += 1
+        }
+        terminate()
+    }
+
+    deinit { terminate() }
+}
+
+/// How a worker ended, from its wait status.
+struct ExitStatus: CustomStringConvertible {
+    let raw: Int32
+
+    var signal: Int32? { (raw & 0x7f) != 0 && (raw & 0x7f) != 0x7f ? raw & 0x7f : nil }
+    var exitCode: Int32? { (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : nil }
+
+    var description: String {
+        if let signal { return "killed by signal \(signal) (\(Self.signalName(signal)))" }
+        return "exited with status \(exitCode ?? -1)"
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV: return "SIGSEGV"
+        case SIGABRT: return "SIGABRT"
+        case SIGBUS: return "SIGBUS"
+        case SIGILL: return "SIGILL"
+        case SIGFPE: return "SIGFPE"
+        case SIGKILL: return "SIGKILL"
+        case SIGSYS: return "SIGSYS"
+        case SIGXCPU: return "SIGXCPU"
+        case SIGXFSZ: return "SIGXFSZ"
+        case SIGTRAP: return "SIGTRAP"
+        case SIGPIPE: return "SIGPIPE"
+        case SIGTERM: return "SIGTERM"
+        default: return "signal \(signal)"
+        }
+    }
+}

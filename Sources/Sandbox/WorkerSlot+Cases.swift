@@ -1,0 +1,223 @@
+import Glibc
+import SandboxPolicy
+import WorkerProtocol
+
+extension WorkerSlot {
+    /// Runs cases from `queue` until it is empty, replacing the worker whenever one dies.
+    /// Results go to `sink` in batches.
+    func run(queue cases: CaseQueue, window: Int, sink: ResultSink) {
+        var batch: [CaseResult] = []
+        func emit(_ result: CaseResult) {
+            batch.append(result)
+            if batch.count >= 256 {
+                sink.deliver(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        defer {
+            if !batch.isEmpty { sink.deliver(batch) }
+        }
+        var retry: [InFlight] = []
+
+        while true {
+            if process == nil {
+                if retry.isEmpty && cases.isEmpty { return }
+                do {
+                    try start()
+                } catch {
+                    // A plugin that loaded once and now cannot: the cases it would have run
+                    // are recorded as crashed, with why.
+                    for item in retry { emit(result(for: item, outcome: .crashed, detail: "worker could not be restarted: \(error.message)", latency: 0)) }
+                    while let (index, trialCase) = cases.next() {
+                        emit(result(for: InFlight(index: index, trialCase: trialCase, sentAt: 0), outcome: .crashed,
+                                    detail: "worker could not be restarted: \(error.message)", latency: 0))
+                    }
+                    return
+                }
+            }
+            // Fill the window: several cases in flight hide the socket's round trip.
+            while inFlight.count < window {
+                let now = Self.now()
+                if !retry.isEmpty {
+                    var item = retry.removeFirst()
+                    item.sentAt = now
+                    item.stdout = []
+                    item.stderr = []
+                    item.events = []
+                    queue(Frame(.runCase, item.trialCase.payload))
+                    inFlight.append(item)
+                } else if let (index, trialCase) = cases.next() {
+                    queue(Frame(.runCase, trialCase.payload))
+                    inFlight.append(InFlight(index: index, trialCase: trialCase, sentAt: now))
+                } else {
+                    break
+                }
+                if inFlight.count == 1 { headStartedAt = now }
+            }
+            if inFlight.isEmpty {
+                shutdown()
+                return
+            }
+            flushOutgoing()
+
+            let deadline = headStartedAt + UInt64(limits.wallSecondsPerCase * 1e9)
+            var now = Self.now()
+            let wait = deadline > now ? min(20, Int32((deadline - now) / 1_000_000) + 1) : 0
+            let events = pollOnce(timeoutMilliseconds: wait)
+
+            let frames: [Frame]
+            var malformed: FrameError?
+            do {
+                frames = try readFrames(receivingListener: false)
+            } catch {
+                frames = []
+                malformed = error
+            }
+            for frame in frames {
+                guard !inFlight.isEmpty, frame.kind == .answer, let answer = try? Answer(frame) else {
+                    malformed = .malformedPayload(frame.kind)
+                    break
+                }
+                now = Self.now()
+                let head = inFlight.removeFirst()
+                emit(finish(head, answer: answer, latency: Int64((now - headStartedAt) / 1000)))
+                headStartedAt = now
+            }
+            if let malformed, killReason == nil {
+                killReason = (.protocolError, "malformed frame from the worker (\(malformed))")
+            }
+
+            now = Self.now()
+            if killReason == nil && !inFlight.isEmpty && now >= deadline {
+                killReason = (.timeout, "ran past the \(limits.wallSecondsPerCase) s wall-clock limit")
+            }
+            if !inFlight.isEmpty && now - headStartedAt > 20_000_000 { sampleMemory() }
+
+            if killReason != nil || events.closed || endOfStream || process == nil || process?.reaped != nil {
+                retry = recoverFromDeath(emit: emit) + retry
+            }
+        }
+    }
+
+    /// Kills the worker (if alive), records the running case's outcome, and returns the
+    /// cases it had not started, to be sent to a fresh worker.
+    private func recoverFromDeath(emit: (CaseResult) -> Void) -> [InFlight] {
+        let reason = killReason
+        var status: ExitStatus?
+        if let process {
+            // Give a worker that closed its socket a moment to finish dying, so its
+            // status says how it ended rather than our SIGKILL.
+            if reason == nil { process.finish(graceMilliseconds: 50) } else { process.terminate() }
+            if let reaped = process.reaped { status = ExitStatus(raw: reaped.status) }
+            recordUsage(process)
+            drainRemainingOutput(process)
+        }
+        process = nil
+        killReason = nil
+        endOfStream = false
+        socketReadable = false
+        guard !inFlight.isEmpty else { return [] }
+        let head = inFlight.removeFirst()
+        let latency = Int64((Self.now() - headStartedAt) / 1000)
+        let (outcome, detail) = reason ?? classify(status)
+        emit(result(for: head, outcome: outcome, detail: detail, latency: latency))
+        let rest = inFlight
+        inFlight = []
+        peakVirtualBytes = 0
+        return rest
+    }
+
+    private func drainRemainingOutput(_ process: WorkerProcess) {
+        // The pipes are closed by reap; what was already read is attributed.
+        _ = process
+    }
+
+    /// Names how a worker died on its own.
+    func classify(_ status: ExitStatus?) -> (Outcome, String) {
+        guard let status else { return (.crashed, "the worker disappeared") }
+        let memory = limits.memoryBytes
+        let nearMemoryLimit = peakVirtualBytes >= memory / 10 * 9 || peakRSSBytes >= memory / 4 * 3
+        if let signal = status.signal {
+            switch signal {
+            case SIGSYS: return (.killedByPolicy, "killed by seccomp (SIGSYS): a system call the policy kills on")
+            case SIGXCPU: return (.timeout, "used up its \(limits.cpuSecondsPerWorker) s of CPU (SIGXCPU)")
+            default:
+                if nearMemoryLimit {
+                    return (.memoryLimit, "\(status) near the \(memory >> 20) MiB memory limit")
+                }
+                return (.crashed, status.description)
+            }
+        }
+        if nearMemoryLimit { return (.memoryLimit, "\(status) near the \(memory >> 20) MiB memory limit") }
+        return (.crashed, "\(status) in the middle of a case")
+    }
+
+    /// Samples the worker's address-space size: RLIMIT_AS failures leave no other trace.
+    func sampleMemory() {
+        guard let process else { return }
+        let fd = open("/proc/\(process.pid)/statm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0, let first = buffer[0..<n].split(separator: 0x20).first,
+            let pages = UInt64(String(decoding: first, as: UTF8.self))
+        else { return }
+        peakVirtualBytes = max(peakVirtualBytes, pages * pageSize)
+    }
+
+    /// Turns an answer frame into a result.
+    func finish(_ item: InFlight, answer: Answer, latency: Int64) -> CaseResult {
+        switch answer.status {
+        case .ok:
+            if JSONObjectValidator.isObject(answer.bytes) {
+                return result(for: item, outcome: .ok, detail: nil, latency: latency, answer: answer.bytes)
+            }
+            let what = String(validating: answer.bytes, as: UTF8.self) == nil ? "not UTF-8" : "not a JSON object"
+            return result(for: item, outcome: .protocolError, detail: "answer is \(what)", latency: latency, answer: answer.bytes)
+        case .error:
+            return result(for: item, outcome: .error, detail: "run returned \(answer.returnCode)", latency: latency, answer: answer.bytes)
+        case .outputLimit:
+            return result(
+                for: item, outcome: .outputLimit, detail: "answer longer than \(limits.answerBytes) bytes", latency: latency,
+                answer: answer.bytes)
+        }
+    }
+
+    func result(for item: InFlight, outcome: Outcome, detail: String?, latency: Int64, answer: [UInt8] = []) -> CaseResult {
+        var events = item.events
+        if let kind = SafetyEvent.Kind(outcome: outcome) {
+            events.append(SafetyEvent(kind: kind, caseID: item.trialCase.id, detail: detail ?? outcome.rawValue,
+                                      category: kind == .deniedSyscall ? "other" : "resource", phase: "run"))
+        }
+        return CaseResult(
+            index: item.index, caseID: item.trialCase.id, kind: item.trialCase.kind, outcome: outcome,
+            latencyMicros: latency, answer: answer, stdout: item.stdout, stderr: item.stderr, detail: detail,
+            worker: index, events: events)
+    }
+
+    /// Asks the worker to close the plugin and exit; kills it if it lingers.
+    func shutdown() {
+        guard let process else { return }
+        queue(Frame(.shutdown))
+        flushOutgoing()
+        process.finish(graceMilliseconds: 200)
+        recordUsage(process)
+        self.process = nil
+    }
+}
+
+extension SafetyEvent.Kind {
+    /// The event an outcome other than ok or error is.
+    init?(outcome: Outcome) {
+        switch outcome {
+        case .ok, .error: return nil
+        case .timeout: self = .timeout
+        case .memoryLimit: self = .memoryLimit
+        case .killedByPolicy: self = .killedByPolicy
+        case .crashed: self = .crashed
+        case .outputLimit: self = .outputLimit
+        case .protocolError: self = .protocolError
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import CSandpitShims
+import Glibc
+import SandboxPolicy
+
+extension WorkerSlot {
+    /// What the host does with one notified call.
+    enum Decision: Equatable {
+        /// Let it run: decided on register values only, never on memory the plugin can change.
+        case proceed
+        /// Fail it with this errno; `record` is false only for a policy's silent errno default.
+        case deny(errno: Int32, record: Bool)
+        /// Kill the worker (a `kill` default).
+        case kill
+    }
+
+    /// Answers every pending notification.
+    func handleNotifications() {
+        guard let process, process.listener >= 0 else { return }
+        while true {
+            var pending = pollfd(fd: process.listener, events: Int16(POLLIN), revents: 0)
+            guard poll(&pending, 1, 0) > 0, pending.revents & Int16(POLLIN) != 0 else { return }
+            var note = sandpit_notification()
+            guard sandpit_notification_receive(process.listener, &note) == 0 else {
+                // ENOENT: the caller died (or was interrupted) before we got to it.
+                if sandpit_errno() == ENOENT || sandpit_errno() == EINTR { continue }
+                return
+            }
+            let arguments = withUnsafeBytes(of: note.args) { Array($0.bindMemory(to: UInt64.self)) }
+            let name = SyscallNames.shared.name(of: note.syscall_nr)
+            let decision = decide(name: name, number: note.syscall_nr, arguments: arguments, pid: process.pid)
+            switch decision {
+            case .proceed:
+                _ = sandpit_notification_respond(process.listener, note.id, 0, 0, 1)
+            case .deny(let code, let record):
+                _ = sandpit_notification_respond(process.listener, note.id, code, -1, 0)
+                if record { recordDenial(name: name, number: note.syscall_nr, arguments: arguments, errno: code) }
+            case .kill:
+                recordDenial(name: name, number: note.syscall_nr, arguments: arguments, errno: nil)
+                killReason = (.killedByPolicy, "\(name ?? "syscall \(note.syscall_nr)") is forbidden by the policy")
+                process.terminate()
+                return
+            }
+            if denials > Self.denialLimit && killReason == nil {
+                killReason = (.killedByPolicy, "more than \(Self.denialLimit) denied system calls")
+                process.terminate()
+                return
+            }
+        }
+    }
+
+    func decide(name: String?, number: Int32, arguments: [UInt64], pid: pid_t) -> Decision {
+        if let name, ["kill", "tgkill", "tkill"].contains(name), targetsSelf(name, arguments, pid: pid) {
+            return .proceed
+        }
+        if phase == .loading, let name {
+            let execMapping = ["mmap", "mprotect", "pkey_mprotect"].contains(name)
+            if execMapping || launch.filter.continueWhileLoading[number] != nil {
+                // Mappings are checked by kind, not by flags: the exec bit is what sent them here.
+                if execMapping || BuiltInConditions.permit(name, arguments) { return .proceed }
+            }
+        }
+        // A number with no name is a call this policy cannot know: ENOSYS, as for any new call.
+        guard name != nil else { return .deny(errno: ENOSYS, record: true) }
+        switch launch.filter.defaultAction {
+        case .notify: return .deny(errno: EPERM, record: true)
+        case .errno(let code): return .deny(errno: code, record: false)
+        case .kill: return .kill
+        }
+    }
+
+    /// Whether a kill/tgkill/tkill is aimed at the worker itself (its pid is its own
+    /// process group and session, so nothing else shares it).
+    func targetsSelf(_ name: String, _ arguments: [UInt64], pid: pid_t) -> Bool {
+        let target = Int32(truncatingIfNeeded: arguments[0])
+        switch name {
+        case "kill", "tgkill": return target == pid
+        default:  // tkill takes a thread id
+            return target == pid || access("/proc/\(pid)/task/\(target)", F_OK) == 0
+        }
+    }
+
+    func recordDenial(name: String?, number: Int32, arguments: [UInt64], errno code: Int32?) {
+        denials += 1
+        let answer = code.map { $0 == EPERM ? "denied with EPERM" : "denied with errno \($0)" } ?? "worker killed"
+        let event = SafetyEvent(
+            kind: .deniedSyscall, caseID: inFlight.first?.trialCase.id, syscall: name ?? "syscall_\(number)",
+            arguments: arguments, detail: answer, category: SyscallCategory.of(name),
+            phase: phase == .loading ? "load" : "run")
+        if inFlight.isEmpty {
+            if loadEvents.count < Self.denialLimit { loadEvents.append(event) }
+        } else {
+            inFlight[0].events.append(event)
+        }
+    }
+}
+
+/// System-call names by number, resolved once each through libseccomp.
+final class SyscallNames: @unchecked Sendable {
+    // The cache is guarded by `lock`; lookups are rare (denials only).
+    private var cache: [Int32: String?] = [:]
+    private var lock = pthread_mutex_t()
+
+    static let shared = SyscallNames()
+
+    private init() { pthread_mutex_init(&lock, nil) }
+
+    func name(of number: Int32) -> String? {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        if let cached = cache[number] { return cached }
+        let name = SeccompCompiler.name(of: number)
+        cache[number] = name
+        return name
+    }
+}

@@ -1,0 +1,341 @@
+import CSandpitShims
+import Glibc
+import SandboxPolicy
+import WorkerProtocol
+
+/// What the host learned while a worker loaded the plugin.
+public struct LoadedPlugin: Sendable {
+    /// What the plugin says it is, checked against the ABI's rules.
+    public var hello: PluginHello
+    /// The isolation the worker actually got.
+    public var isolation: Isolation
+    /// Calls denied, and other events, before the first case.
+    public var events: [SafetyEvent]
+    /// What the plugin printed while loading.
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+    /// Spawn to ready, in microseconds.
+    public var coldStartMicros: Int64
+}
+
+/// One worker slot: a worker process that is replaced whenever one dies, and the poll
+/// loop that feeds it cases, reads its answers and stdio, and answers its seccomp
+/// notifications. A slot belongs to one thread at a time.
+final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time (see TrialRunner)
+    enum Phase { case loading, running }
+
+    struct InFlight {
+        var index: Int
+        var trialCase: TrialCase
+        var sentAt: UInt64
+        var stdout: [UInt8] = []
+        var stderr: [UInt8] = []
+        var events: [SafetyEvent] = []
+    }
+
+    let index: Int
+    let launch: WorkerLaunch
+    var process: WorkerProcess?
+    var phase = Phase.loading
+    var reader: FrameReader
+    var outgoing: [UInt8] = []
+    var outgoingOffset = 0
+    var inFlight: [InFlight] = []
+    var headStartedAt: UInt64 = 0
+    /// Events seen while no case was running (loading).
+    var loadEvents: [SafetyEvent] = []
+    var loadStdout: [UInt8] = []
+    var loadStderr: [UInt8] = []
+    var denials = 0
+    /// Why the host killed the current worker, when it did.
+    var killReason: (Outcome, String)?
+    var peakVirtualBytes: UInt64 = 0
+    var peakRSSBytes: UInt64 = 0
+    var workersStarted = 0
+    var lastLoad: LoadedPlugin?
+    let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Denied calls a worker may make before it is killed: a loop of denials is an attack
+    /// on the host's attention, not a plugin at work.
+    static let denialLimit = 1000
+    /// How long loading (spawn, lock-down, dlopen, open) may take.
+    static let loadTimeoutSeconds: Double = 30
+
+    init(index: Int, launch: WorkerLaunch) {
+        self.index = index
+        self.launch = launch
+        self.reader = FrameReader(maximumLength: Int(clamping: launch.policy.limits.answerBytes) + 64 * 1024)
+    }
+
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    var limits: Limits { launch.policy.limits }
+
+    // MARK: - Loading
+
+    /// Spawns a worker and waits until the plugin is loaded and opened.
+    ///
+    /// - Throws: ``SandboxError`` when the plugin cannot be loaded, a required layer is
+    ///   missing, or the worker dies first.
+    @discardableResult
+    func start() throws(SandboxError) -> LoadedPlugin {
+        let started = Self.now()
+        phase = .loading
+        reader = FrameReader(maximumLength: Int(clamping: limits.answerBytes) + 64 * 1024)
+        outgoing = []
+        outgoingOffset = 0
+        killReason = nil
+        denials = 0
+        loadEvents = []
+        loadStdout = []
+        loadStderr = []
+        endOfStream = false
+        socketReadable = false
+        let process = try WorkerProcess.spawn(executable: launch.workerExecutable)
+        self.process = process
+        workersStarted += 1
+        queue(launch.setup.frame)
+
+        var report: LockdownReport?
+        var isolation: Isolation?
+        var hello: PluginHello?
+        let deadline = started + UInt64(Self.loadTimeoutSeconds * 1e9)
+        let path = launch.plugin.path
+        func failure(_ code: SandboxError.Code, _ message: String) -> SandboxError {
+            stop()
+            return SandboxError(code, path: path, message)
+        }
+
+        while true {
+            let now = Self.now()
+            if now >= deadline {
+                throw failure(.crashedWhileLoading, "did not finish loading within \(Int(Self.loadTimeoutSeconds)) s")
+            }
+            let events = pollOnce(timeoutMilliseconds: Int32(min(1000, (deadline - now) / 1_000_000 + 1)))
+            if let (outcome, reason) = killReason {
+                throw failure(outcome == .killedByPolicy ? .crashedWhileLoading : .crashedWhileLoading,
+                              "killed while loading: \(reason)")
+            }
+            let frames: [Frame]
+            do {
+                frames = try readFrames(receivingListener: report == nil)
+            } catch {
+                throw failure(.badPlugin, "sent a malformed frame while loading (\(error))")
+            }
+            for frame in frames {
+                do {
+                    switch frame.kind {
+                    case .locked:
+                        guard report == nil, process.listener >= 0 else {
+                            throw failure(.worker, "the worker did not pass its seccomp listener")
+                        }
+                        let lockdown = try LockdownReport(frame)
+                        report = lockdown
+                        let (verified, checked) = Isolation.verify(pid: process.pid)
+                        let got = Isolation(report: lockdown, verified: verified, checked: checked)
+                        isolation = got
+                        let missing = got.missing(launch.policy.required)
+                        if !missing.isEmpty {
+                            let names = missing.map(\.rawValue).joined(separator: ", ")
+                            let why = got.notes.filter { note in missing.contains { note.hasPrefix($0.rawValue) } }
+                            let reason = why.isEmpty ? "" : " (" + why.joined(separator: "; ") + ")"
+                            stop()
+                            throw SandboxError(
+                                .requiredLayerMissing, path: launch.policyPath,
+                                "policy \(launch.policy.name) requires \(names), not active on this machine\(reason)")
+                        }
+                    case .hello:
+                        guard report != nil else { throw failure(.badPlugin, "sent a hello before lock-down") }
+                        let h = try PluginHello(frame)
+                        if let problem = PluginRules.problem(with: h) { throw failure(.badPlugin, problem) }
+                        hello = h
+                    case .loadFailed:
+                        let f = try LoadFailure(frame)
+                        let code: SandboxError.Code = f.reason == .dlopenFailed ? .notAPlugin : .badPlugin
+                        throw failure(code, Self.loadMessage(f))
+                    case .openFailed:
+                        let message = String(decoding: frame.payload.prefix(500), as: UTF8.self)
+                        throw failure(.openFailed, "open() failed: \(Self.oneLine(message))")
+                    case .setupFailed:
+                        var wire = WireReader(frame)
+                        let message = (try? wire.readString()) ?? "unknown reason"
+                        throw failure(.worker, "worker could not lock down: \(message)")
+                    case .ready:
+                        guard let isolation, let hello else { throw failure(.badPlugin, "ready before hello") }
+                        phase = .running
+                        let loaded = LoadedPlugin(
+                            hello: hello, isolation: isolation, events: loadEvents, stdout: loadStdout,
+                            stderr: loadStderr, coldStartMicros: Int64((Self.now() - started) / 1000))
+                        lastLoad = loaded
+                        return loaded
+                    default:
+                        throw failure(.badPlugin, "sent an unexpected \(frame.kind) frame while loading")
+                    }
+                } catch let error as SandboxError {
+                    throw error
+                } catch {
+                    throw failure(.badPlugin, "sent a malformed \(frame.kind) frame while loading")
+                }
+            }
+            if events.closed || endOfStream {
+                endOfStream = false
+                let status = process.reap().status
+                self.process = nil
+                let exit = ExitStatus(raw: status)
+                let hint = exit.signal == SIGSYS ? " by the seccomp policy (a forbidden call while loading)" : ""
+                throw SandboxError(.crashedWhileLoading, path: path, "the worker died while loading: \(exit)\(hint)")
+            }
+        }
+    }
+
+    static func loadMessage(_ failure: LoadFailure) -> String {
+        switch failure.reason {
+        case .dlopenFailed: return "not a loadable shared object: \(oneLine(failure.message))"
+        case .missingEntry: return "not a sandpit plugin: no sandpit_plugin_v1 symbol"
+        case .entryReturnedNull: return "sandpit_plugin_v1() returned NULL"
+        case .wrongABIVersion: return "wrong ABI version: \(failure.message)"
+        case .nullPointer: return "NULL pointer in sandpit_plugin: \(failure.message)"
+        case .badName, .badVersion, .badCaseKinds: return oneLine(failure.message)
+        }
+    }
+
+    static func oneLine(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 }.prefix(300))
+    }
+
+    /// Kills the current worker, if any, and forgets it.
+    func stop() {
+        if let process {
+            process.terminate()
+            recordUsage(process)
+        }
+        process = nil
+    }
+
+    func recordUsage(_ process: WorkerProcess) {
+        if let usage = process.reaped?.usage {
+            peakRSSBytes = max(peakRSSBytes, UInt64(max(0, usage.ru_maxrss)) * 1024)
+        }
+    }
+
+    // MARK: - I/O
+
+    struct PollEvents {
+        var closed = false
+    }
+
+    func queue(_ frame: Frame) {
+        frame.encode(into: &outgoing)
+    }
+
+    /// One poll over the socket, stdio and listener; handles stdio, notifications and
+    /// writes. Frames are left for the caller to read.
+    func pollOnce(timeoutMilliseconds: Int32) -> PollEvents {
+        guard let process else { return PollEvents(closed: true) }
+        var fds = [
+            pollfd(fd: process.stdout, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: process.stderr, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: process.listener, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: process.socket, events: Int16(POLLIN) | (hasOutgoing ? Int16(POLLOUT) : 0), revents: 0),
+        ]
+        let rc = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+        var result = PollEvents()
+        guard rc > 0 else { return result }
+        let readable = Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)
+        if fds[0].revents & readable != 0 { drain(process.stdout, isStdout: true) }
+        if fds[1].revents & readable != 0 { drain(process.stderr, isStdout: false) }
+        if process.listener >= 0 && fds[2].revents & Int16(POLLIN) != 0 { handleNotifications() }
+        if fds[3].revents & Int16(POLLOUT) != 0 { flushOutgoing() }
+        if fds[3].revents & (Int16(POLLHUP) | Int16(POLLERR)) != 0 && fds[3].revents & Int16(POLLIN) == 0 {
+            result.closed = true
+        }
+        if fds[3].revents & Int16(POLLIN) != 0 { socketReadable = true }
+        return result
+    }
+
+    var socketReadable = false
+    var hasOutgoing: Bool { outgoingOffset < outgoing.count }
+
+    func flushOutgoing() {
+        guard let process, hasOutgoing else { return }
+        while hasOutgoing {
+            let n = outgoing.withUnsafeBytes { write(process.socket, $0.baseAddress! + outgoingOffset, $0.count - outgoingOffset) }
+            if n > 0 {
+                outgoingOffset += n
+            } else {
+                break  // EAGAIN (full) or EPIPE (dead: noticed on the read side)
+            }
+        }
+        if !hasOutgoing {
+            outgoing.removeAll(keepingCapacity: true)
+            outgoingOffset = 0
+        }
+    }
+
+    /// Reads what the socket has and returns complete frames. End of stream leaves the
+    /// process marked for reaping via `endOfStream`.
+    func readFrames(receivingListener: Bool) throws(FrameError) -> [Frame] {
+        guard let process, socketReadable else { return try drainReader() }
+        socketReadable = false
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            var n: Int
+            if receivingListener && process.listener < 0 {
+                var fd: Int32 = -1
+                n = buffer.withUnsafeMutableBytes { sandpit_receive_with_fd(process.socket, $0.baseAddress, $0.count, &fd) }
+                if fd >= 0 { process.listener = fd }
+            } else {
+                n = buffer.withUnsafeMutableBytes { read(process.socket, $0.baseAddress, $0.count) }
+            }
+            if n > 0 {
+                buffer.withUnsafeBytes { reader.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                if n < buffer.count { break }
+                continue
+            }
+            if n == 0 || (errno != EAGAIN && errno != EINTR) { endOfStream = true }
+            break
+        }
+        return try drainReader()
+    }
+
+    var endOfStream = false
+
+    private func drainReader() throws(FrameError) -> [Frame] {
+        var frames: [Frame] = []
+        while let frame = try reader.next() { frames.append(frame) }
+        return frames
+    }
+
+    /// Reads a stdio pipe; bytes go to the running case (or to loading), up to the limit.
+    func drain(_ fd: Int32, isStdout: Bool) {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { return }
+            let chunk = buffer[0..<n]
+            let limit = Int(clamping: limits.outputBytes)
+            if inFlight.isEmpty {
+                if isStdout {
+                    loadStdout.append(contentsOf: chunk.prefix(max(0, limit - loadStdout.count)))
+                } else {
+                    loadStderr.append(contentsOf: chunk.prefix(max(0, limit - loadStderr.count)))
+                }
+                continue
+            }
+            let used = inFlight[0].stdout.count + inFlight[0].stderr.count
+            let room = max(0, limit - used)
+            if isStdout {
+                inFlight[0].stdout.append(contentsOf: chunk.prefix(room))
+            } else {
+                inFlight[0].stderr.append(contentsOf: chunk.prefix(room))
+            }
+            if n > room && killReason == nil {
+                killReason = (.outputLimit, "wrote more than \(limit) bytes to stdout and stderr")
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+/// The isolation layers a worker can put in place, as bits of ``LockdownReport/active``.
+public struct IsolationLayers: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let seccomp = IsolationLayers(rawValue: 1 << 0)
+    public static let landlock = IsolationLayers(rawValue: 1 << 1)
+    public static let noNewPrivileges = IsolationLayers(rawValue: 1 << 2)
+    public static let userNamespace = IsolationLayers(rawValue: 1 << 3)
+    public static let networkNamespace = IsolationLayers(rawValue: 1 << 4)
+    public static let ipcNamespace = IsolationLayers(rawValue: 1 << 5)
+    public static let utsNamespace = IsolationLayers(rawValue: 1 << 6)
+    public static let mountNamespace = IsolationLayers(rawValue: 1 << 7)
+    public static let resourceLimits = IsolationLayers(rawValue: 1 << 8)
+    public static let droppedRoot = IsolationLayers(rawValue: 1 << 9)
+    public static let noCapabilities = IsolationLayers(rawValue: 1 << 10)
+    public static let landlockNetwork = IsolationLayers(rawValue: 1 << 11)
+    public static let landlockScopes = IsolationLayers(rawValue: 1 << 12)
+    public static let scrubbedEnvironment = IsolationLayers(rawValue: 1 << 13)
+    public static let closedDescriptors = IsolationLayers(rawValue: 1 << 14)
+
+    /// Stable names, as they appear in the store and in `--json`.
+    public static let names: [(IsolationLayers, String)] = [
+        (.seccomp, "seccomp"), (.landlock, "landlock"), (.noNewPrivileges, "no_new_privs"),
+        (.userNamespace, "user_namespace"), (.networkNamespace, "net_namespace"),
+        (.ipcNamespace, "ipc_namespace"), (.utsNamespace, "uts_namespace"),
+        (.mountNamespace, "mount_namespace"), (.resourceLimits, "rlimits"),
+        (.droppedRoot, "dropped_root"), (.noCapabilities, "no_capabilities"),
+        (.landlockNetwork, "landlock_network"), (.landlockScopes, "landlock_scopes"),
+        (.scrubbedEnvironment, "scrubbed_environment"), (.closedDescriptors, "closed_descriptors"),
+    ]
+}
+
+/// A resource limit the worker sets on itself before loading anything.
+public struct ResourceLimit: Sendable, Equatable {
+    /// The `RLIMIT_*` number.
+    public var resource: UInt32
+    /// Both the soft and the hard limit.
+    public var value: UInt64
+
+    public init(resource: UInt32, value: UInt64) {
+        self.resource = resource
+        self.value = value
+    }
+}
+
+/// Everything a worker needs to lock itself down and load a plugin (host → worker).
+public struct WorkerSetup: Sendable, Equatable {
+    /// Absolute path of the plugin `.so`.
+    public var pluginPath: String
+    /// The UTF-8 JSON object passed to the plugin's `open`.
+    public var config: [UInt8]
+    /// Limits applied with `setrlimit`, hard and soft.
+    public var limits: [ResourceLimit]
+    /// Paths the worker may read after lock-down (files or directories); nothing else.
+    public var readablePaths: [String]
+    /// Whether to try new user, network, IPC, UTS and mount namespaces.
+    public var useNamespaces: Bool
+    /// The uid and gid to become when started as root (an unprivileged id).
+    public var unprivilegedUID: UInt32
+    public var unprivilegedGID: UInt32
+    /// The seccomp filter, as BPF instructions (8 bytes each), compiled by the host.
+    public var filter: [UInt8]
+    /// The most bytes one answer (or error message) may hold.
+    public var answerLimit: UInt64
+
+    public init(
+        pluginPath: String, config: [UInt8], limits: [ResourceLimit], readablePaths: [String],
+        useNamespaces: Bool, unprivilegedUID: UInt32, unprivilegedGID: UInt32, filter: [UInt8],
+        answerLimit: UInt64
+    ) {
+        self.pluginPath = pluginPath
+        self.config = config
+        self.limits = limits
+        self.readablePaths = readablePaths
+        self.useNamespaces = useNamespaces
+        self.unprivilegedUID = unprivilegedUID
+        self.unprivilegedGID = unprivilegedGID
+        self.filter = filter
+        self.answerLimit = answerLimit
+    }
+
+    public var frame: Frame {
+        var w = WireWriter()
+        w.write(pluginPath)
+        w.write(bytes: config)
+        w.write(UInt32(limits.count))
+        for limit in limits {
+            w.write(limit.resource)
+            w.write(limit.value)
+        }
+        w.write(readablePaths)
+        w.write(useNamespaces)
+        w.write(unprivilegedUID)
+        w.write(unprivilegedGID)
+        w.write(bytes: filter)
+        w.write(answerLimit)
+        return Frame(.setup, w.bytes)
+    }
+
+    public init(_ frame: Frame) throws(FrameError) {
+        guard frame.kind == .setup else { throw .malformedPayload(frame.kind) }
+        var r = WireReader(frame)
+        pluginPath = try r.readString()
+        config = try r.readBytes()
+        let count = try r.readUInt32()
+        guard count <= 64 else { throw .malformedPayload(frame.kind) }
+        limits = []
+        for _ in 0..<count {
+            limits.append(ResourceLimit(resource: try r.readUInt32(), value: try r.readUInt64()))
+        }
+        readablePaths = try r.readStrings()
+        useNamespaces = try r.readBool()
+        unprivilegedUID = try r.readUInt32()
+        unprivilegedGID = try r.readUInt32()
+        filter = try r.readBytes()
+        answerLimit = try r.readUInt64()
+        try r.finish()
+    }
+}
+
+/// What the worker put in place, sent before the plugin is loaded (worker → host).
+///
+/// It is the last frame the worker sends while it is still trusted code; the host
+/// also verifies what it can from `/proc` (see `Sandbox`).
+public struct LockdownReport: Sendable, Equatable {
+    /// The layers that are active.
+    public var active: IsolationLayers
+    /// The Landlock ABI version the kernel offers, 0 when none.
+    public var landlockABI: UInt32
+    /// For each layer that was tried and is not active, why (layer name, reason).
+    public var notes: [String]
+
+    public init(active: IsolationLayers, landlockABI: UInt32, notes: [String]) {
+        self.active = active
+        self.landlockABI = landlockABI
+        self.notes = notes
+    }
+
+    public var frame: Frame {
+        var w = WireWriter()
+        w.write(active.rawValue)
+        w.write(landlockABI)
+        w.write(notes)
+        return Frame(.locked, w.bytes)
+    }
+
+    public init(_ frame: Frame) throws(FrameError) {
+        guard frame.kind == .locked else { throw .malformedPayload(frame.kind) }
+        var r = WireReader(frame)
+        active = IsolationLayers(rawValue: try r.readUInt32())
+        landlockABI = try r.readUInt32()
+        notes = try r.readStrings(limit: 1024)
+        guard notes.count <= 32 else { throw .malformedPayload(frame.kind) }
+        try r.finish()
+    }
+}
+
+/// The plugin's self-description, copied from its `sandpit_plugin` struct (worker → host).
+public struct PluginHello: Sendable, Equatable {
+    public var abiVersion: UInt32
+    public var name: String
+    public var version: String
+    public var caseKinds: String
+
+    public init(abiVersion: UInt32, name: String, version: String, caseKinds: String) {
+        self.abiVersion = abiVersion
+        self.name = name
+        self.version = version
+        self.caseKinds = caseKinds
+    }
+
+    /// Longest string accepted for any field; the ABI allows 64 for name and version.
+    public static let fieldLimit = 4096
+
+    public var frame: Frame {
+        var w = WireWriter()
+        w.write(abiVersion)
+        w.write(name)
+        w.write(version)
+        w.write(caseKinds)
+        return Frame(.hello, w.bytes)
+    }
+
+    public init(_ frame: Frame) throws(FrameError) {
+        guard frame.kind == .hello else { throw .malformedPayload(frame.kind) }
+        var r = WireReader(frame)
+        abiVersion = try r.readUInt32()
+        name = try r.readString(limit: Self.fieldLimit)
+        version = try r.readString(limit: Self.fieldLimit)
+        caseKinds = try r.readString(limit: Self.fieldLimit)
+        try r.finish()
+    }
+}
+
+/// Why a plugin could not be loaded (worker → host).
+public struct LoadFailure: Sendable, Equatable {
+    public enum Reason: UInt8, Sendable {
+        case dlopenFailed = 1
+        case missingEntry = 2
+        case entryReturnedNull = 3
+        case wrongABIVersion = 4
+        case nullPointer = 5
+        case badName = 6
+        case badVersion = 7
+        case badCaseKinds = 8
+    }
+
+    public var reason: Reason
+    public var message: String
+
+    public init(reason: Reason, message: String) {
+        self.reason = reason
+        self.message = message
+    }
+
+    public var frame: Frame {
+        var w = WireWriter()
+        w.write(reason.rawValue)
+        w.write(message)
+        return Frame(.loadFailed, w.bytes)
+    }
+
+    public init(_ frame: Frame) throws(FrameError) {
+        guard frame.kind == .loadFailed else { throw .malformedPayload(frame.kind) }
+        var r = WireReader(frame)
+        guard let reason = Reason(rawValue: try r.readUInt8()) else { throw .malformedPayload(frame.kind) }
+        self.reason = reason
+        message = try r.readString(limit: 4096)
+        try r.finish()
+    }
+}
+
+/// The result of one `run` call (worker → host).
+public struct Answer: Sendable, Equatable {
+    public enum Status: UInt8, Sendable {
+        /// `run` returned 0.
+        case ok = 0
+        /// `run` returned non-zero; `bytes` is its message.
+        case error = 1
+        /// The plugin wrote past the answer limit; `bytes` holds what fitted.
+        case outputLimit = 2
+    }
+
+    public var status: Status
+    /// What `run` returned.
+    public var returnCode: Int32
+    /// The answer (or message) the plugin wrote.
+    public var bytes: [UInt8]
+
+    public init(status: Status, returnCode: Int32, bytes: [UInt8]) {
+        self.status = status
+        self.returnCode = returnCode
+        self.bytes = bytes
+    }
+
+    /// Appends the frame's wire form without building an intermediate payload.
+    public static func encode(status: Status, returnCode: Int32, bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        var header = WireWriter()
+        header.write(status.rawValue)
+        header.write(returnCode)
+        header.write(UInt32(bytes.count))
+        let length = UInt32(1 + header.bytes.count + bytes.count)
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
+        out.append(FrameKind.answer.rawValue)
+        out.append(contentsOf: header.bytes)
+        out.append(contentsOf: bytes)
+    }
+
+    public init(_ frame: Frame) throws(FrameError) {
+        guard frame.kind == .answer else { throw .malformedPayload(frame.kind) }
+        var r = WireReader(frame)
+        guard let status = Status(rawValue: try r.readUInt8()) else { throw .malformedPayload(frame.kind) }
+        self.status = status
+        returnCode = try r.readInt32()
+        bytes = try r.readBytes()
+        try r.finish()
+    }
+}

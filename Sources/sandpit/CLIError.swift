@@ -1,0 +1,44 @@
+import ArgumentParser
+
+/// An error the CLI reports as one line on stderr and an exit code.
+struct CLIError: Error, CustomStringConvertible {
+    /// Exit codes, documented in the README.
+    enum Kind: Int32 {
+        /// At least one plugin could not be loaded (the others were trialled).
+        case plugin = 1
+        /// A policy is malformed or cannot be applied.
+        case policy = 2
+        /// The store cannot be opened or written.
+        case store = 3
+        /// A layer the policy requires is not active on this machine.
+        case isolation = 4
+        /// Fixtures are missing or corrupt.
+        case fixtures = 5
+        /// No such trial, or similar.
+        case notFound = 6
+        /// sandpit itself is not installed right (no worker executable).
+        case installation = 7
+    }
+
+    var kind: Kind
+    var message: String
+
+    init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    var description: String { message }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning a ``CLIError`` into "sandpit: message" on stderr and its exit code.
+    func reporting(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as CLIError {
+            Diagnostics.error(error.message)
+            throw ExitCode(error.kind.rawValue)
+        }
+    }
+}

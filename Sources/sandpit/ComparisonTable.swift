@@ -1,0 +1,53 @@
+import Foundation
+
+/// The side-by-side table `sandpit run` prints: one column per trial.
+enum ComparisonTable {
+    static func render(_ reports: [TrialReport]) -> String {
+        var rows: [(String, [String])] = []
+        func row(_ label: String, _ value: (TrialReport) -> String) { rows.append((label, reports.map(value))) }
+        row("trial") { "#\($0.trial.id)" }
+        row("plugin") { $0.trial.plugin.name.isEmpty ? URL(fileURLWithPath: $0.trial.plugin.path).lastPathComponent : $0.trial.plugin.name }
+        row("version") { $0.trial.plugin.version }
+        row("status") { $0.trial.status }
+        row("policy") { $0.trial.policy.name }
+        row("cases") { "\($0.summary.cases)" }
+        for outcome in ["ok", "error", "timeout", "crashed", "killed_by_policy", "memory_limit", "output_limit", "protocol_error"] {
+            if outcome == "ok" || reports.contains(where: { $0.summary.outcomes[outcome, default: 0] > 0 }) {
+                row("  \(outcome)") { "\($0.summary.outcomes[outcome, default: 0])" }
+            }
+        }
+        row("denied syscalls") { "\($0.summary.deniedSyscalls)" }
+        row("safety events") { "\($0.summary.safetyEvents)" }
+        row("leaks") { _ in "n/a (not scored yet)" }
+        row("latency p50 ms") { format($0.summary.latencyMs.p50) }
+        row("latency p95 ms") { format($0.summary.latencyMs.p95) }
+        row("latency max ms") { format($0.summary.latencyMs.max) }
+        row("cases/s") { String(Int($0.summary.throughputCasesPerS)) }
+        row("cold start ms") { format($0.trial.coldStartMs) }
+        row("peak RSS MiB") { format(Double($0.summary.peakRSSBytes) / 1_048_576) }
+        row("isolation") { isolationSummary($0.trial.isolation) }
+        row("error") { $0.trial.error.map { String($0.prefix(60)) } ?? "" }
+        if reports.allSatisfy({ $0.trial.error == nil }) { rows.removeLast() }
+
+        let labelWidth = rows.map(\.0.count).max() ?? 0
+        let widths = reports.indices.map { i in rows.map { $0.1[i].count }.max() ?? 0 }
+        return rows.map { label, values in
+            var line = label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+            for (i, value) in values.enumerated() {
+                line += "  " + value.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }
+            return String(line.reversed().drop(while: { $0 == " " }).reversed())
+        }.joined(separator: "\n")
+    }
+
+    static func format(_ value: Double) -> String { String(format: value < 10 ? "%.3f" : "%.1f", value) }
+
+    /// The main layers, as short names; the count of all that are active.
+    static func isolationSummary(_ layers: [String: Bool]) -> String {
+        let short = [("seccomp", "seccomp"), ("landlock", "landlock"), ("no_new_privs", "nnp"), ("user_namespace", "userns"),
+                     ("net_namespace", "netns"), ("rlimits", "rlimits")]
+        let on = short.filter { layers[$0.0] == true }.map(\.1)
+        guard !layers.isEmpty else { return "-" }
+        return on.joined(separator: " ") + " (\(layers.values.filter { $0 }.count)/\(layers.count))"
+    }
+}

@@ -1,0 +1,178 @@
+import ComparisonStore
+import Foundation
+import Sandbox
+
+/// One trial as `show --json` prints it and `run --json` lists it. Scripts depend on
+/// these names: add fields, never rename or remove one.
+struct TrialReport: Encodable {
+    struct Plugin: Encodable {
+        var name, version, path, sha256: String
+        var caseKinds: String
+        enum CodingKeys: String, CodingKey { case name, version, path, sha256, caseKinds = "case_kinds" }
+    }
+    struct PolicyRef: Encodable { var name, sha256: String }
+    struct FixturesRef: Encodable {
+        var set: String
+        var seed: Int64
+        var sha256: String
+    }
+    struct Trial: Encodable {
+        var id: Int64
+        var status: String
+        var plugin: Plugin
+        var policy: PolicyRef
+        var fixtures: FixturesRef
+        var isolation: [String: Bool]
+        var isolationNotes: [String]
+        var landlockABI: Int
+        var startedAt: String
+        var finishedAt: String?
+        var error: String?
+        var workers: Int
+        var kernel: String
+        var sandpitVersion: String
+        var coldStartMs: Double
+        enum CodingKeys: String, CodingKey {
+            case id, status, plugin, policy, fixtures, isolation, error, workers, kernel
+            case isolationNotes = "isolation_notes", landlockABI = "landlock_abi", startedAt = "started_at"
+            case finishedAt = "finished_at", sandpitVersion = "sandpit_version", coldStartMs = "cold_start_ms"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(status, forKey: .status)
+            try c.encode(plugin, forKey: .plugin)
+            try c.encode(policy, forKey: .policy)
+            try c.encode(fixtures, forKey: .fixtures)
+            try c.encode(isolation, forKey: .isolation)
+            try c.encode(isolationNotes, forKey: .isolationNotes)
+            try c.encode(landlockABI, forKey: .landlockABI)
+            try c.encode(startedAt, forKey: .startedAt)
+            try c.encode(finishedAt, forKey: .finishedAt)  // null while incomplete
+            try c.encode(error, forKey: .error)
+            try c.encode(workers, forKey: .workers)
+            try c.encode(kernel, forKey: .kernel)
+            try c.encode(sandpitVersion, forKey: .sandpitVersion)
+            try c.encode(coldStartMs, forKey: .coldStartMs)
+        }
+    }
+    struct Latency: Encodable { var p50, p95, p99, max: Double }
+    struct Summary: Encodable {
+        var cases: Int
+        var outcomes: [String: Int]
+        var safetyEvents: Int
+        var deniedSyscalls: Int
+        var safetyByCategory: [String: Int]
+        var leaks: Int
+        var latencyMs: Latency
+        var throughputCasesPerS: Double
+        var peakRSSBytes: Int64
+        enum CodingKeys: String, CodingKey {
+            case cases, outcomes, leaks
+            case safetyEvents = "safety_events", deniedSyscalls = "denied_syscalls"
+            case safetyByCategory = "safety_by_category", latencyMs = "latency_ms"
+            case throughputCasesPerS = "throughput_cases_per_s", peakRSSBytes = "peak_rss_bytes"
+        }
+    }
+    struct Event: Encodable {
+        var kind: String
+        var syscall: String?
+        var detail: String
+        var category: String
+        var phase: String
+        var caseID: String?
+        var arguments: [UInt64]
+        enum CodingKeys: String, CodingKey {
+            case kind, syscall, detail, category, phase, arguments
+            case caseID = "case_id"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(syscall, forKey: .syscall)
+            try c.encode(detail, forKey: .detail)
+            try c.encode(category, forKey: .category)
+            try c.encode(phase, forKey: .phase)
+            try c.encode(caseID, forKey: .caseID)
+            try c.encode(arguments, forKey: .arguments)
+        }
+    }
+    struct Leak: Encodable {}
+    struct Case: Encodable {
+        var id, kind, outcome: String
+        var latencyMs: Double
+        var detail: String?
+        var answer: String
+        var stdout: String
+        var stderr: String
+        var safetyEvents: [Event]
+        var leaks: [Leak]
+        enum CodingKeys: String, CodingKey {
+            case id, kind, outcome, detail, answer, stdout, stderr, leaks
+            case latencyMs = "latency_ms", safetyEvents = "safety_events"
+        }
+    }
+
+    var trial: Trial
+    var summary: Summary
+    var cases: [Case]
+    var safetyEvents: [Event]
+    var leaks: [Leak]
+    enum CodingKeys: String, CodingKey {
+        case trial, summary, cases, leaks
+        case safetyEvents = "safety_events"
+    }
+
+    /// Reads trial `id` and everything recorded with it.
+    static func load(id: Int64, store: ComparisonStore) throws(CLIError) -> TrialReport {
+        guard let record = try stored({ () throws(StoreError) in try store.trial(id: id) }) else {
+            throw CLIError(.notFound, "no trial \(id) in \(store.path) (see sandpit trials)")
+        }
+        let caseRecords = try stored { () throws(StoreError) in try store.cases(trial: id) }
+        let eventRecords = try stored { () throws(StoreError) in try store.events(trial: id) }
+        return TrialReport(record: record, cases: caseRecords, events: eventRecords)
+    }
+
+    init(record: TrialRecord, cases caseRecords: [CaseRecord], events eventRecords: [SafetyEventRecord]) {
+        let events = eventRecords.map { e in
+            Event(kind: e.kind, syscall: e.syscall, detail: e.detail, category: e.category, phase: e.phase,
+                  caseID: e.caseId, arguments: (try? JSONDecoder().decode([UInt64].self, from: Data(e.arguments.utf8))) ?? [])
+        }
+        let byCase = Dictionary(grouping: events.filter { $0.caseID != nil }, by: { $0.caseID! })
+        cases = caseRecords.map { c in
+            Case(id: c.caseId, kind: c.kind, outcome: c.outcome, latencyMs: Double(c.latencyMicros) / 1000,
+                 detail: c.detail, answer: c.answer, stdout: c.stdout, stderr: c.stderr,
+                 safetyEvents: byCase[c.caseId] ?? [], leaks: [])
+        }
+        safetyEvents = events
+        leaks = []
+        var outcomes = Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, 0) })
+        for c in caseRecords { outcomes[c.outcome, default: 0] += 1 }
+        // Latency of cases the plugin finished; a timeout's "latency" is the limit.
+        let timed = caseRecords.filter { $0.outcome == "ok" || $0.outcome == "error" }.map(\.latencyMicros).sorted()
+        func percentile(_ p: Double) -> Double {
+            guard !timed.isEmpty else { return 0 }
+            let rank = Int((p * Double(timed.count)).rounded(.up)) - 1
+            return Double(timed[min(max(rank, 0), timed.count - 1)]) / 1000
+        }
+        let wall = Double(record.wallMicros) / 1e6
+        summary = Summary(
+            cases: caseRecords.count, outcomes: outcomes, safetyEvents: events.count,
+            deniedSyscalls: events.filter { $0.kind == "denied_syscall" }.count,
+            safetyByCategory: Dictionary(grouping: events, by: \.category).mapValues(\.count), leaks: 0,
+            latencyMs: Latency(p50: percentile(0.5), p95: percentile(0.95), p99: percentile(0.99), max: percentile(1)),
+            throughputCasesPerS: wall > 0 ? (Double(caseRecords.count) / wall).rounded() : 0,
+            peakRSSBytes: record.peakRSSBytes)
+        let isolation = (try? JSONDecoder().decode([String: Bool].self, from: Data(record.isolation.utf8))) ?? [:]
+        let notes = (try? JSONDecoder().decode([String].self, from: Data(record.isolationNotes.utf8))) ?? []
+        trial = Trial(
+            id: record.id ?? 0, status: record.status,
+            plugin: Plugin(name: record.pluginName, version: record.pluginVersion, path: record.pluginPath,
+                           sha256: record.pluginSHA256, caseKinds: record.pluginCaseKinds),
+            policy: PolicyRef(name: record.policyName, sha256: record.policySHA256),
+            fixtures: FixturesRef(set: record.fixtureSet, seed: record.fixtureSeed, sha256: record.fixtureSHA256),
+            isolation: isolation, isolationNotes: notes, landlockABI: record.landlockABI, startedAt: record.startedAt,
+            finishedAt: record.finishedAt, error: record.error, workers: record.workers, kernel: record.kernel,
+            sandpitVersion: record.sandpitVersion, coldStartMs: Double(record.coldStartMicros) / 1000)
+    }
+}
