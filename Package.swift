@@ -68,12 +68,14 @@ let package = Package(
         .testTarget(name: "WorkerProtocolTests", dependencies: ["WorkerProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SandboxPolicyTests", dependencies: ["SandboxPolicy"], resources: [],
+            name: "SandboxPolicyTests", dependencies: ["SandboxPolicy"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxPolicy"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SandboxTests", dependencies: ["Sandbox", "SandboxPolicy", "CSandpitShims", "WorkerProtocol"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ComparisonStoreTests", dependencies: ["ComparisonStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["ComparisonStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", swiftSettings: swiftSettings),
     ]
 )

@@ -177,6 +177,10 @@ int sandpit_become(uint32_t uid, uint32_t gid) {
 
 int sandpit_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
+long sandpit_syscall6(long number, long a0, long a1, long a2, long a3, long a4, long a5) {
+    return syscall(number, a0, a1, a2, a3, a4, a5);
+}
+
 int sandpit_errno(void) { return errno; }
 
 int sandpit_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],

@@ -194,7 +194,11 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
 
     static func loadMessage(_ failure: LoadFailure) -> String {
         switch failure.reason {
-        case .dlopenFailed: return "not a loadable shared object: \(oneLine(failure.message))"
+        case .dlopenFailed:
+            // dlerror() starts with the path, which the message already names.
+            var message = failure.message
+            if let colon = message.range(of: ".so: ") { message = String(message[colon.upperBound...]) }
+            return "not a loadable shared object: \(oneLine(message))"
         case .missingEntry: return "not a sandpit plugin: no sandpit_plugin_v1 symbol"
         case .entryReturnedNull: return "sandpit_plugin_v1() returned NULL"
         case .wrongABIVersion: return "wrong ABI version: \(failure.message)"

@@ -59,6 +59,11 @@ public enum PolicyLoader {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+            let names = duplicates.sorted().joined(separator: ", ")
+            throw PolicyError(
+                file: file, line: context.mark.line,
+                "\(names) \(duplicates.count == 1 ? "appears" : "appear") more than once in the mapping that starts here")
         } catch let error as YamlError {
             throw PolicyError(file: file, line: Self.line(of: error), "not valid YAML: \(Self.problem(of: error))")
         } catch {

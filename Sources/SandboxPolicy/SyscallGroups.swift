@@ -11,7 +11,10 @@ public enum SyscallGroups {
         ],
         "memory": ["brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "msync", "mincore"],
         "time": ["clock_gettime", "clock_getres", "gettimeofday", "time", "nanosleep", "clock_nanosleep"],
-        "signals": ["rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigpending", "rt_sigsuspend"],
+        "signals": [
+            "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigpending", "rt_sigsuspend", "pause",
+            "rt_sigtimedwait",
+        ],
         "threads": [
             "clone", "set_robust_list", "get_robust_list", "rseq", "futex", "gettid", "set_tid_address", "sched_yield",
             "sched_getaffinity", "exit", "setpriority", "getpriority", "membarrier",

@@ -110,6 +110,8 @@ ssize_t sandpit_send_with_fd(int socket_fd, const void *bytes, size_t len, int f
 ssize_t sandpit_receive_with_fd(int socket_fd, void *bytes, size_t len, int *fd);
 /* memfd_create(name, MFD_CLOEXEC) (glibc declares it only under _GNU_SOURCE). */
 int sandpit_memfd(const char *name);
+/* syscall(2) with six arguments, for tests that probe a filter call by call. */
+long sandpit_syscall6(long number, long a0, long a1, long a2, long a3, long a4, long a5);
 /* The calling thread's errno. */
 int sandpit_errno(void);
 

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the hostile test plugins into $1 (default .build/test-plugins). Called by `make test-plugins`.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${1:-$root/.build/test-plugins}
+mkdir -p "$out"
+cc_flags=(-shared -fPIC -O1 -w -I "$root/Sources/SandpitPluginABI/include")
+attacks=(tcp udp unix write_file read_outside exec memfd_exec fork fork_bomb constructor spin sleep segfault abort
+         exit memory stdout_flood answer_flood bad_json error kill_host ptrace io_uring unshare int80 fds env
+         write_inherited open_fails null_run no_symbol harmless)
+for attack in "${attacks[@]}"; do
+    upper=$(echo "$attack" | tr a-z A-Z)
+    name=$(echo "hostile-$attack" | tr _ -)
+    cc "${cc_flags[@]}" -DATTACK_"$upper" -DPLUGIN_NAME="\"$name\"" -o "$out/$name.so" "$here/hostile.c"
+done
+cc "${cc_flags[@]}" -DPLUGIN_NAME='"Bad Name!"' -o "$out/hostile-bad-name.so" "$here/hostile.c"
+cc "${cc_flags[@]}" -DABI=2u -DPLUGIN_NAME='"hostile-wrong-abi"' -o "$out/hostile-wrong-abi.so" "$here/hostile.c"
+printf 'this is not a shared object\n' > "$out/not-a-plugin.so"
+cp /bin/true "$out/executable-not-library.so" 2>/dev/null || true
