@@ -75,7 +75,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ComparisonStoreTests", dependencies: ["ComparisonStore"], swiftSettings: swiftSettings),
+            name: "ComparisonStoreTests",
+            dependencies: ["ComparisonStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", swiftSettings: swiftSettings),
     ]
 )

@@ -17,9 +17,11 @@ struct Lockdown {
         report.notes.append(text)
     }
 
-    /// Applies every layer and returns the seccomp listener fd.
-    mutating func apply(channel: Channel) -> Int32 {
+    /// Applies every layer and returns the seccomp listener fd. `identityFinal` runs once
+    /// the uid and namespaces will not change again.
+    mutating func apply(channel: Channel, identityFinal: () -> Void) -> Int32 {
         if setup.useNamespaces { enterNamespaces() } else if geteuid() == 0 { dropRoot() }
+        identityFinal()
         applyLimits()
         if sandpit_prctl(SANDPIT_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 {
             report.active.insert(.noNewPrivileges)

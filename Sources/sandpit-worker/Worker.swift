@@ -11,9 +11,8 @@ enum Worker {
         // (another thread's descriptor opened without O_CLOEXEC) is closed first.
         _ = sandpit_close_from(4)
         _ = setsid()  // posix_spawn already made a session; this is belt and braces.
-        // Die with the host: a worker must never outlive the process supervising it.
-        _ = sandpit_prctl(SANDPIT_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
-        if getppid() == 1 { exit(0) }
+        let host = getppid()
+        dieWithHost(host)
         signal(SIGPIPE, SIG_DFL)
 
         var channel = Channel(fd: socketFD)
@@ -29,7 +28,10 @@ enum Worker {
         let pluginFD = open(setup.pluginPath, O_RDONLY | O_CLOEXEC)
 
         var lockdown = Lockdown(setup: setup)
-        let listener = lockdown.apply(channel: channel)
+        let listener = lockdown.apply(channel: channel) {
+            // Changing uid clears the parent-death signal: set it again once the identity is final.
+            dieWithHost(host)
+        }
         // The listener goes to the host in the same message as the report; the worker
         // must not keep it, or a plugin could answer its own notifications.
         let sent = lockdown.report.frame.encoded.withUnsafeBytes {
@@ -42,6 +44,13 @@ enum Worker {
         plugin.open(config: setup.config, channel: channel)
         channel.send(Frame(.ready))
         plugin.serve(channel: &channel)
+    }
+
+    /// Asks for SIGKILL when the host dies: a worker must never outlive its supervisor.
+    /// If the host is already gone, exits now.
+    static func dieWithHost(_ host: pid_t) {
+        _ = sandpit_prctl(SANDPIT_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
+        if getppid() != host { exit(0) }
     }
 
     /// Reports a setup failure to the host and exits.

@@ -121,7 +121,7 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
     return result_of(answer, pid, "fork");
 #elif defined(ATTACK_FORK_BOMB)
     int made = 0;
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < 100000; i++) {
         if (fork() >= 0) made++;
     }
     return result_of(answer, made > 0 ? 0 : -1, "fork bomb");
