@@ -30,15 +30,16 @@ public struct Isolation: Sendable, Hashable {
     }
 
     /// Reads what `/proc/PID` shows about a worker: seccomp mode, no_new_privs,
-    /// capabilities, uid and namespaces. Returns (verified, checked).
+    /// capabilities, uid and namespaces. Returns (verified, checked). Raw reads, not
+    /// Foundation: this sits between a worker's lock-down and its loading the plugin.
     static func verify(pid: pid_t) -> (IsolationLayers, IsolationLayers) {
         var verified: IsolationLayers = []
         var checked: IsolationLayers = []
-        if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) {
-            var fields: [String: String] = [:]
+        if let status = readSmallFile("/proc/\(pid)/status") {
+            var fields: [Substring: Substring] = [:]
             for line in status.split(separator: "\n") {
-                let parts = line.split(separator: ":", maxSplits: 1)
-                if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                fields[line[..<colon]] = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
             }
             if let mode = fields["Seccomp"] {
                 checked.insert(.seccomp)
@@ -48,9 +49,11 @@ public struct Isolation: Sendable, Hashable {
                 checked.insert(.noNewPrivileges)
                 if nnp == "1" { verified.insert(.noNewPrivileges) }
             }
-            if let caps = fields["CapEff"], let permitted = fields["CapPrm"] {
+            if let effective = fields["CapEff"], let permitted = fields["CapPrm"] {
                 checked.insert(.noCapabilities)
-                if caps.allSatisfy({ $0 == "0" }) && permitted.allSatisfy({ $0 == "0" }) { verified.insert(.noCapabilities) }
+                if effective.allSatisfy({ $0 == "0" }) && permitted.allSatisfy({ $0 == "0" }) {
+                    verified.insert(.noCapabilities)
+                }
             }
             if let uids = fields["Uid"], getuid() == 0 {
                 checked.insert(.droppedRoot)
@@ -62,12 +65,28 @@ public struct Isolation: Sendable, Hashable {
             ("mnt", .mountNamespace),
         ]
         for (name, layer) in namespaces {
-            guard let mine = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\(name)"),
-                let theirs = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/\(name)")
-            else { continue }
+            guard let mine = readLink("/proc/self/ns/\(name)"), let theirs = readLink("/proc/\(pid)/ns/\(name)") else {
+                continue
+            }
             checked.insert(layer)
             if mine != theirs { verified.insert(layer) }
         }
         return (verified, checked)
+    }
+
+    static func readSmallFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
+    }
+
+    static func readLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

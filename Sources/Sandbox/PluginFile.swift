@@ -37,7 +37,7 @@ public struct PluginFile: Sendable {
         let bytes = [UInt8](data)
         size = bytes.count
         sha256 = SHA256.hex(of: bytes)
-        let elf = ELFReader(bytes)
+        let elf = ELFReader(data)
         guard bytes.count >= 64, bytes[0] == 0x7f, bytes[1] == 0x45, bytes[2] == 0x4c, bytes[3] == 0x46 else {
             throw SandboxError(.notAPlugin, path: path, "not an ELF shared object (no ELF header)")
         }
@@ -77,8 +77,9 @@ public struct PluginFile: Sendable {
 
 /// Bounds-checked reads of an ELF image; malformed files yield nil, never a trap.
 struct ELFReader {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    let bytes: Data
+    /// `bytes` may be memory-mapped: only the pages read are touched.
+    init(_ bytes: Data) { self.bytes = bytes.startIndex == 0 ? bytes : Data(bytes) }
 
     func u16(_ offset: Int) -> UInt16? {
         guard offset >= 0, offset + 2 <= bytes.count else { return nil }

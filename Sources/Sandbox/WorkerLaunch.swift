@@ -14,8 +14,10 @@ public struct WorkerLaunch: Sendable {
     /// The JSON object passed to `open`.
     public var config: [UInt8]
     /// The uid and gid a worker started by root becomes.
-    public var unprivilegedUID: UInt32 = 65534
-    public var unprivilegedGID: UInt32 = 65534
+    public let unprivilegedUID: UInt32 = 65534
+    public let unprivilegedGID: UInt32 = 65534
+    /// What each worker is sent, worked out once: spawning must not redo file reads.
+    let setup: WorkerSetup
 
     /// Compiles the policy and checks the plugin file.
     ///
@@ -32,6 +34,11 @@ public struct WorkerLaunch: Sendable {
         self.policyPath = policyPath
         self.filter = try SeccompCompiler.compile(policy, policyPath: policyPath)
         self.config = Array(config.utf8)
+        self.setup = WorkerSetup(
+            pluginPath: plugin.path, config: self.config, limits: Self.limits(policy.limits),
+            readablePaths: Self.readablePaths(plugin: plugin, policy: policy, worker: workerExecutable),
+            useNamespaces: true, unprivilegedUID: unprivilegedUID, unprivilegedGID: unprivilegedGID, filter: filter.bpf,
+            answerLimit: policy.limits.answerBytes)
     }
 
     /// Directories where the dynamic loader finds system libraries.
@@ -39,8 +46,10 @@ public struct WorkerLaunch: Sendable {
 
     /// What the worker may read: the plugin, the libraries it and the worker need, and the
     /// policy's read-only paths. Nothing is writable.
-    public var readablePaths: [String] {
-        var paths = [plugin.path] + plugin.runPaths + Self.systemLibraryPaths + Self.workerRunPaths(workerExecutable)
+    public var readablePaths: [String] { setup.readablePaths }
+
+    static func readablePaths(plugin: PluginFile, policy: Policy, worker: String) -> [String] {
+        var paths = [plugin.path] + plugin.runPaths + systemLibraryPaths + workerRunPaths(worker)
         for path in policy.readOnlyPaths {
             paths.append(path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path)
         }
@@ -51,15 +60,14 @@ public struct WorkerLaunch: Sendable {
     /// The Swift runtime directories the worker was linked against (its RUNPATH), which a
     /// Swift plugin's Foundation is loaded from.
     static func workerRunPaths(_ executable: String) -> [String] {
-        guard let data = FileManager.default.contents(atPath: executable) else { return [] }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: executable), options: .alwaysMapped) else { return [] }
         let origin = URL(fileURLWithPath: executable).deletingLastPathComponent().path
-        return ELFReader([UInt8](data)).dynamicStrings(origin: origin).1
+        return ELFReader(data).dynamicStrings(origin: origin).1
     }
 
     /// The resource limits, from the policy.
-    var limits: [ResourceLimit] {
-        let l = policy.limits
-        return [
+    static func limits(_ l: Limits) -> [ResourceLimit] {
+        [
             ResourceLimit(resource: 9, value: l.memoryBytes),  // RLIMIT_AS
             ResourceLimit(resource: 0, value: l.cpuSecondsPerWorker),  // RLIMIT_CPU
             ResourceLimit(resource: 1, value: l.fileSizeBytes),  // RLIMIT_FSIZE
@@ -67,12 +75,5 @@ public struct WorkerLaunch: Sendable {
             ResourceLimit(resource: 6, value: l.threads),  // RLIMIT_NPROC
             ResourceLimit(resource: 4, value: 0),  // RLIMIT_CORE: no fixture data on disk
         ]
-    }
-
-    var setup: WorkerSetup {
-        WorkerSetup(
-            pluginPath: plugin.path, config: config, limits: limits, readablePaths: readablePaths,
-            useNamespaces: true, unprivilegedUID: unprivilegedUID, unprivilegedGID: unprivilegedGID, filter: filter.bpf,
-            answerLimit: policy.limits.answerBytes)
     }
 }

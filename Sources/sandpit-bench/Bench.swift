@@ -1,0 +1,212 @@
+import Dispatch
+import Fixtures
+import Foundation
+import Sandbox
+import SandboxPolicy
+import SandpitPluginABI
+
+/// Runs every measurement and writes `.build/bench/results.json`.
+enum Bench {
+    static let root = FileManager.default.currentDirectoryPath
+    static let release = root + "/.build/release"
+    static let trivialPlugin = root + "/.build/test-plugins/hostile-harmless.so"
+    static let cPlugin = root + "/.build/plugins/keyword-triage.so"
+
+    static func main() {
+        do {
+            try run()
+        } catch {
+            FileHandle.standardError.write(Data("sandpit-bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func run() throws {
+        let policy = try PolicyLoader.load(file: root + "/sandboxes/standard.yaml")
+        let worker = release + "/sandpit-worker"
+
+        log("cold start: sandpit spawn→ready (C plugin, every layer) vs bwrap --unshare-all /bin/true")
+        let launch = try WorkerLaunch(workerExecutable: worker, pluginPath: cPlugin, policy: policy, policyPath: "standard")
+        let sandpitCold = median(repeating: 40) {
+            let runner = TrialRunner(launch: launch)
+            let loaded = try! runner.load()
+            runner.close()
+            return Double(loaded.coldStartMicros) / 1000
+        }
+        let bwrap = try which("bwrap")
+        let bwrapCold = median(repeating: 40) {
+            time { _ = spawnAndWait(bwrap, ["--ro-bind", "/", "/", "--unshare-all", "--", "/bin/true"]) } * 1000
+        }
+
+        log("round trip: one case in flight, sandboxed vs bare socketpair vs in-process")
+        let trivial = try WorkerLaunch(
+            workerExecutable: worker, pluginPath: trivialPlugin, policy: policy, policyPath: "standard")
+        let cases = (0..<20_000).map { i in
+            TrialCase(id: "b\(i)", kind: "bench", payload: Array("{\"id\":\"b\(i)\",\"input\":{},\"kind\":\"bench\"}".utf8))
+        }
+        let sandboxedP50 = try sandboxedRoundTrip(trivial, cases: cases)
+        let pingpong = try String(contentsOfFile: runCapturing(root + "/.build/bench-pingpong", ["20000"]), encoding: .utf8)
+        let socketpairP50 = Double(pingpong.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
+        let inProcessP50 = try inProcessRoundTrip(cases: cases)
+
+        log("throughput: sandpit run, recording included, 100,000 trivial cases")
+        let fixture = try writeBenchFixture(count: 100_000)
+        let workers1 = try throughput(workers: 1, fixture: fixture)
+        let workers2 = try throughput(workers: 2, fixture: fixture)
+
+        let results: [String: Any] = [
+            "cold_start_ms": ["sandpit": round3(sandpitCold), "bwrap": round3(bwrapCold), "ratio": round3(sandpitCold / bwrapCold)],
+            "round_trip_us": [
+                "sandboxed_p50": round3(sandboxedP50), "socketpair_p50": round3(socketpairP50),
+                "in_process_p50": round3(inProcessP50), "ratio_to_socketpair": round3(sandboxedP50 / socketpairP50),
+            ],
+            "throughput_cases_per_s": ["workers_1": workers1.rounded(), "workers_2": workers2.rounded()],
+        ]
+        try FileManager.default.createDirectory(atPath: root + "/.build/bench", withIntermediateDirectories: true)
+        let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: root + "/.build/bench/results.json"))
+
+        print("")
+        print(pad("measure", 34) + pad("sandpit", 12) + pad("baseline", 24) + pad("ratio", 8) + "target")
+        print(row("cold start (ms)", sandpitCold, "bwrap", bwrapCold, sandpitCold / bwrapCold, "<= 1.00"))
+        print(row("round trip p50 (us)", sandboxedP50, "socketpair", socketpairP50, sandboxedP50 / socketpairP50, "<= 1.25"))
+        print(row("  same, vs a direct call", sandboxedP50, "in-process", inProcessP50, sandboxedP50 / inProcessP50, ""))
+        print(row("throughput, 2 workers (cases/s)", workers2, "1 worker", workers1, workers2 / workers1, ">= 20000"))
+        print("")
+        print("written to .build/bench/results.json")
+    }
+
+    static func row(_ name: String, _ value: Double, _ baselineName: String, _ baseline: Double, _ ratio: Double,
+                    _ target: String) -> String
+    {
+        pad(name, 34) + pad(number(value), 12) + pad(baselineName + " " + number(baseline), 24)
+            + pad(String(format: "%.2f", ratio), 8) + target
+    }
+
+    static func number(_ value: Double) -> String { String(format: value >= 1000 ? "%.0f" : "%.3f", value) }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    static func log(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
+
+    static func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+
+    static func median(repeating count: Int, _ body: () -> Double) -> Double {
+        _ = body()  // warm-up: page cache, dynamic loader
+        let samples = (0..<count).map { _ in body() }.sorted()
+        return samples[samples.count / 2]
+    }
+
+    static func time(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    static func which(_ name: String) throws -> String {
+        for directory in ["/usr/bin", "/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+            return "\(directory)/\(name)"
+        }
+        throw BenchError("\(name) is not installed (make bench installs bubblewrap)")
+    }
+
+    static func spawnAndWait(_ path: String, _ arguments: [String]) -> Int32 {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        guard posix_spawn(&pid, path, nil, nil, argv, environ) == 0 else { return -1 }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return status
+    }
+
+    static func runCapturing(_ path: String, _ arguments: [String]) throws -> String {
+        let output = NSTemporaryDirectory() + "sandpit-bench-\(UUID().uuidString)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        try process.run()
+        process.waitUntilExit()
+        return output
+    }
+
+    /// Per-case latency with a window of one: each case waits for the previous answer.
+    static func sandboxedRoundTrip(_ launch: WorkerLaunch, cases: [TrialCase]) throws -> Double {
+        let runner = TrialRunner(launch: launch, workers: 1, window: 1)
+        _ = try runner.load()
+        let latencies = LatencyCollector()
+        _ = runner.run(cases, sink: ResultSink { results in latencies.add(results.map(\.latencyMicros)) })
+        let sorted = latencies.values.sorted()
+        guard !sorted.isEmpty else { throw BenchError("no round trips measured") }
+        return Double(sorted[sorted.count / 2])
+    }
+
+    /// The same plugin called directly, in this process: the floor without any isolation.
+    static func inProcessRoundTrip(cases: [TrialCase]) throws -> Double {
+        guard let handle = dlopen(trivialPlugin, RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(handle, "sandpit_plugin_v1") else {
+            throw BenchError("cannot load \(trivialPlugin) in-process")
+        }
+        let table = unsafeBitCast(symbol, to: sandpit_plugin_entry.self)()!.pointee
+        let state = "{}".withCString { table.open!($0, 2, nil) }
+        var sink = sandpit_sink(context: nil, write: { _, _, _ in 0 })
+        var samples: [Double] = []
+        samples.reserveCapacity(cases.count)
+        for c in cases {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = c.payload.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { table.run!(state, $0.baseAddress, $0.count, &sink) }
+            }
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+        }
+        return samples.sorted()[samples.count / 2]
+    }
+
+    static func writeBenchFixture(count: Int) throws -> String {
+        let path = root + "/.build/bench/cases.jsonl"
+        try FileManager.default.createDirectory(atPath: root + "/.build/bench", withIntermediateDirectories: true)
+        var text = ""
+        text.reserveCapacity(count * 120)
+        for i in 0..<count {
+            text += "{\"id\":\"bench-\(i)\",\"kind\":\"bench\",\"input\":{\"text\":\"case \(i)\"},\"expected\":{},\"identifiers\":[]}\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Cases per second of the trial, from `sandpit run --json` (run wall time, recording included).
+    static func throughput(workers: Int, fixture: String) throws -> Double {
+        let store = NSTemporaryDirectory() + "sandpit-bench-\(UUID().uuidString).sqlite"
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
+        }
+        let output = try runCapturing(release + "/sandpit", [
+            "run", trivialPlugin, "--fixtures", fixture, "--workers", "\(workers)", "--in-flight", "32", "--store", store,
+            "--json",
+        ])
+        let data = try Data(contentsOf: URL(fileURLWithPath: output))
+        guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let trial = (json["trials"] as? [[String: Any]])?.first, let summary = trial["summary"] as? [String: Any],
+            let rate = summary["throughput_cases_per_s"] as? Double,
+            let outcomes = summary["outcomes"] as? [String: Int], outcomes["ok"] == summary["cases"] as? Int
+        else { throw BenchError("sandpit run --workers \(workers) did not complete: \(String(decoding: data.prefix(300), as: UTF8.self))") }
+        return rate
+    }
+}
+
+/// Latencies gathered from the runner's threads.
+final class LatencyCollector: @unchecked Sendable {
+    // Guarded by `lock`.
+    private var storage: [Int64] = []
+    private let lock = NSLock()
+    func add(_ values: [Int64]) { lock.withLock { storage += values } }
+    var values: [Int64] { lock.withLock { storage } }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
