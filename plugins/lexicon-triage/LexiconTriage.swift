@@ -45,12 +45,12 @@ struct LexiconTriage: Plugin {
 
     mutating func answer(_ input: PluginCase) throws -> JSONValue {
         guard let text = input.input["text"]?.stringValue else { throw PluginError("triage input has no text") }
-        let folded = " " + Self.fold(text) + " "
+        let folded = Array((" " + Self.fold(text) + " ").utf8)
         var scores: [(label: String, score: Double, terms: [String])] = []
         for (label, terms) in Self.lexicon {
             var score = 0.0
             var hits: [String] = []
-            for (term, weight) in terms where folded.contains(" " + term) {
+            for (term, weight) in terms where Self.contains(folded, Array((" " + term).utf8)) {
                 score += weight
                 hits.append(term)
             }
@@ -65,6 +65,16 @@ struct LexiconTriage: Plugin {
             "confidence": .number((confidence * 100).rounded() / 100),
             "text": .string(best.terms.isEmpty ? "no known terms" : "matched: " + best.terms.joined(separator: ", ")),
         ]
+    }
+
+    /// Whether `needle` occurs in `haystack`, byte for byte: a term starts at a word boundary.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        outer: for start in 0...(haystack.count - needle.count) {
+            for offset in 0..<needle.count where haystack[start + offset] != needle[offset] { continue outer }
+            return true
+        }
+        return false
     }
 
     /// Lowercase, macrons removed, punctuation as spaces.
