@@ -104,13 +104,21 @@ extension WorkerSlot {
     private func recoverFromDeath(emit: (CaseResult) -> Void) -> [InFlight] {
         let reason = killReason
         var status: ExitStatus?
+        var peakRSS: UInt64 = 0
         if let process {
+            // What the worker wrote before it died still belongs to the running case.
+            if process.reaped == nil {
+                drain(process.stdout, isStdout: true)
+                drain(process.stderr, isStdout: false)
+            }
             // Give a worker that closed its socket a moment to finish dying, so its
             // status says how it ended rather than our SIGKILL.
             if reason == nil { process.finish(graceMilliseconds: 50) } else { process.terminate() }
-            if let reaped = process.reaped { status = ExitStatus(raw: reaped.status) }
+            if let reaped = process.reaped {
+                status = ExitStatus(raw: reaped.status)
+                peakRSS = UInt64(max(0, reaped.usage.ru_maxrss)) * 1024
+            }
             recordUsage(process)
-            drainRemainingOutput(process)
         }
         process = nil
         killReason = nil
@@ -119,7 +127,7 @@ extension WorkerSlot {
         guard !inFlight.isEmpty else { return [] }
         let head = inFlight.removeFirst()
         let latency = Int64((Self.now() - headStartedAt) / 1000)
-        let (outcome, detail) = reason ?? classify(status)
+        let (outcome, detail) = reason ?? classify(status, peakRSS: peakRSS)
         emit(result(for: head, outcome: outcome, detail: detail, latency: latency))
         let rest = inFlight
         inFlight = []
@@ -127,16 +135,12 @@ extension WorkerSlot {
         return rest
     }
 
-    private func drainRemainingOutput(_ process: WorkerProcess) {
-        // The pipes are closed by reap; what was already read is attributed.
-        _ = process
-    }
-
-    /// Names how a worker died on its own.
-    func classify(_ status: ExitStatus?) -> (Outcome, String) {
+    /// Names how a worker died on its own. RLIMIT_AS leaves no trace of its own: a worker
+    /// that dies after its address space or resident set came near the limit ran out of memory.
+    func classify(_ status: ExitStatus?, peakRSS: UInt64) -> (Outcome, String) {
         guard let status else { return (.crashed, "the worker disappeared") }
         let memory = limits.memoryBytes
-        let nearMemoryLimit = peakVirtualBytes >= memory / 10 * 9 || peakRSSBytes >= memory / 4 * 3
+        let nearMemoryLimit = peakVirtualBytes >= memory / 10 * 9 || peakRSS >= memory / 4 * 3
         if let signal = status.signal {
             switch signal {
             case SIGSYS: return (.killedByPolicy, "killed by seccomp (SIGSYS): a system call the policy kills on")

@@ -90,6 +90,7 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
         outgoingOffset = 0
         killReason = nil
         denials = 0
+        peakVirtualBytes = 0
         loadEvents = []
         loadStdout = []
         loadStderr = []
@@ -116,9 +117,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
                 throw failure(.crashedWhileLoading, "did not finish loading within \(Int(Self.loadTimeoutSeconds)) s")
             }
             let events = pollOnce(timeoutMilliseconds: Int32(min(1000, (deadline - now) / 1_000_000 + 1)))
-            if let (outcome, reason) = killReason {
-                throw failure(outcome == .killedByPolicy ? .crashedWhileLoading : .crashedWhileLoading,
-                              "killed while loading: \(reason)")
+            if let (_, reason) = killReason {
+                throw failure(.crashedWhileLoading, "killed while loading: \(reason)")
             }
             let frames: [Frame]
             do {
@@ -239,7 +239,7 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     /// One poll over the socket, stdio and listener; handles stdio, notifications and
     /// writes. Frames are left for the caller to read.
     func pollOnce(timeoutMilliseconds: Int32) -> PollEvents {
-        guard let process else { return PollEvents(closed: true) }
+        guard let process, process.reaped == nil else { return PollEvents(closed: true) }
         var fds = [
             pollfd(fd: process.stdout, events: Int16(POLLIN), revents: 0),
             pollfd(fd: process.stderr, events: Int16(POLLIN), revents: 0),
@@ -253,6 +253,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
         if fds[0].revents & readable != 0 { drain(process.stdout, isStdout: true) }
         if fds[1].revents & readable != 0 { drain(process.stderr, isStdout: false) }
         if process.listener >= 0 && fds[2].revents & Int16(POLLIN) != 0 { handleNotifications() }
+        // Handling a notification may have killed the worker and closed its descriptors.
+        guard process.reaped == nil else { return PollEvents(closed: true) }
         if fds[3].revents & Int16(POLLOUT) != 0 { flushOutgoing() }
         if fds[3].revents & (Int16(POLLHUP) | Int16(POLLERR)) != 0 && fds[3].revents & Int16(POLLIN) == 0 {
             result.closed = true
@@ -265,7 +267,7 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     var hasOutgoing: Bool { outgoingOffset < outgoing.count }
 
     func flushOutgoing() {
-        guard let process, hasOutgoing else { return }
+        guard let process, process.reaped == nil, hasOutgoing else { return }
         while hasOutgoing {
             let n = outgoing.withUnsafeBytes { write(process.socket, $0.baseAddress! + outgoingOffset, $0.count - outgoingOffset) }
             if n > 0 {
@@ -283,7 +285,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     /// Reads what the socket has and returns complete frames. End of stream leaves the
     /// process marked for reaping via `endOfStream`.
     func readFrames(receivingListener: Bool) throws(FrameError) -> [Frame] {
-        guard let process, socketReadable else { return try drainReader() }
+        // A reaped worker's descriptors are closed, and their numbers may already be reused.
+        guard let process, process.reaped == nil, socketReadable else { return try drainReader() }
         socketReadable = false
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {

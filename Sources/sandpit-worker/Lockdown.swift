@@ -83,7 +83,15 @@ struct Lockdown {
 
     private mutating func applyLimits() {
         var ok = true
+        // RLIMIT_NPROC counts every process of the uid. Only in a user namespace of our own,
+        // or as the unprivileged uid we became, does it count the worker's threads alone;
+        // elsewhere it would count the user's whole desktop. Fork is denied by seccomp anyway.
+        let threadsCountAlone = report.active.contains(.userNamespace) || report.active.contains(.droppedRoot)
         for limit in setup.limits {
+            if limit.resource == 6 && !threadsCountAlone {
+                note("rlimits", "RLIMIT_NPROC not set: without a user namespace it would count all of this user's processes")
+                continue
+            }
             var value = rlimit(rlim_cur: rlim_t(limit.value), rlim_max: rlim_t(limit.value))
             if setrlimit(__rlimit_resource_t(limit.resource), &value) != 0 {
                 ok = false
