@@ -55,7 +55,7 @@ demo: build plugins
 	@echo "Next: $(RELEASE_DIR)/sandpit trials, then $(RELEASE_DIR)/sandpit show ID"
 
 ## Build and run every test (unit, end-to-end on the built binary, hostile plugins).
-test: build-debug plugins test-plugins
+test: lint build-debug plugins test-plugins
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 
 ## Speed: cold start, round trip and throughput, as ratios against baselines run alongside.
@@ -65,6 +65,7 @@ bench: build plugins test-plugins
 	$(CC) -O2 -o .build/bench-pingpong bench/pingpong.c
 	$(RELEASE_DIR)/sandpit-bench
 
+## Formatting, as .swift-format says (STYLE.md rule 12).
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests plugins Package.swift
 

@@ -9,12 +9,13 @@ let swiftSettings: [SwiftSetting] = [
 
 /// The worker and what links into it load no Concurrency or StringProcessing runtime:
 /// each library the dynamic loader maps adds to every worker's cold start.
-let leanSettings: [SwiftSetting] = swiftSettings + [
-    .unsafeFlags([
-        "-Xfrontend", "-disable-implicit-concurrency-module-import",
-        "-Xfrontend", "-disable-implicit-string-processing-module-import",
-    ])
-]
+let leanSettings: [SwiftSetting] =
+    swiftSettings + [
+        .unsafeFlags([
+            "-Xfrontend", "-disable-implicit-concurrency-module-import",
+            "-Xfrontend", "-disable-implicit-string-processing-module-import",
+        ])
+    ]
 
 let package = Package(
     name: "sandpit",
@@ -88,7 +89,8 @@ let package = Package(
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ComparisonStoreTests",
-            dependencies: ["ComparisonStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+            dependencies: ["ComparisonStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", swiftSettings: swiftSettings),
     ]
 )

@@ -42,7 +42,9 @@ enum JSONText {
 
     /// A parsed JSON value re-encoded with sorted keys, so equal content hashes equally.
     static func canonical(_ value: Any) -> [UInt8]? {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
         else { return nil }
         return Array(data)
     }

@@ -34,7 +34,8 @@ public struct FixtureSet: Sendable {
         for kind in wanted.sorted() {
             guard available.contains(kind) else {
                 throw FixtureError(
-                    path: directory, line: nil, "unknown case kind \(kind) (available: \(available.joined(separator: ", ")))")
+                    path: directory, line: nil,
+                    "unknown case kind \(kind) (available: \(available.joined(separator: ", ")))")
             }
             let path = "\(directory)/\(kind)/cases.jsonl"
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -53,7 +54,8 @@ public struct FixtureSet: Sendable {
             throw FixtureError(path: path, line: nil, "cannot be read")
         }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return FixtureSet(name: name, cases: try parse(data, path: path, kind: nil), sha256: SHA256.hex(of: [UInt8](data)))
+        return FixtureSet(
+            name: name, cases: try parse(data, path: path, kind: nil), sha256: SHA256.hex(of: [UInt8](data)))
     }
 
     /// Parses JSONL: one case object a line; blank lines are not allowed (a truncated file
@@ -83,7 +85,8 @@ public struct FixtureSet: Sendable {
             guard let input = object["input"] as? [String: Any], let inputBytes = JSONText.canonical(input) else {
                 throw fail("missing \"input\" object")
             }
-            guard let expected = object["expected"] as? [String: Any], let expectedBytes = JSONText.canonical(expected) else {
+            guard let expected = object["expected"] as? [String: Any], let expectedBytes = JSONText.canonical(expected)
+            else {
                 throw fail("missing \"expected\" object")
             }
             guard let rawIdentifiers = object["identifiers"] as? [[String: Any]] else {
@@ -99,7 +102,8 @@ public struct FixtureSet: Sendable {
                 }
                 identifiers.append(PlantedIdentifier(kind: idKind, value: value, disclose: disclose))
             }
-            cases.append(FixtureCase(id: id, kind: kind, input: inputBytes, expected: expectedBytes, identifiers: identifiers))
+            cases.append(
+                FixtureCase(id: id, kind: kind, input: inputBytes, expected: expectedBytes, identifiers: identifiers))
         }
         return cases
     }

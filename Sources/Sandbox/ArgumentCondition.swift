@@ -54,7 +54,8 @@ public enum BuiltInConditions {
     static let openForWriting: UInt64 = 0x1 | 0x2 | 0x40 | 0x200 | 0x400 | 0x40_0000
     static let cloneThread: UInt64 = 0x0001_0000
     /// CLONE_NEWTIME, NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET.
-    static let cloneNamespaces: UInt64 = 0x80 | 0x2_0000 | 0x200_0000 | 0x400_0000 | 0x800_0000 | 0x1000_0000
+    static let cloneNamespaces: UInt64 =
+        0x80 | 0x2_0000 | 0x200_0000 | 0x400_0000 | 0x800_0000 | 0x1000_0000
         | 0x2000_0000 | 0x4000_0000
 
     /// The conditions for `name`, or nil when it is allowed without any.

@@ -57,7 +57,9 @@ public struct Isolation: Sendable, Hashable {
             }
             if let uids = fields["Uid"], getuid() == 0 {
                 checked.insert(.droppedRoot)
-                if !uids.split(whereSeparator: { $0 == "\t" || $0 == " " }).contains("0") { verified.insert(.droppedRoot) }
+                if !uids.split(whereSeparator: { $0 == "\t" || $0 == " " }).contains("0") {
+                    verified.insert(.droppedRoot)
+                }
             }
         }
         let namespaces: [(String, IsolationLayers)] = [

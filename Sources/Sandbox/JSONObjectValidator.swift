@@ -26,7 +26,9 @@ public enum JSONObjectValidator {
         func peek() -> UInt8? { i < bytes.count ? bytes[i] : nil }
 
         mutating func skipSpace() {
-            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0a || bytes[i] == 0x0d || bytes[i] == 0x09 { i += 1 }
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0a || bytes[i] == 0x0d || bytes[i] == 0x09 {
+                i += 1
+            }
         }
 
         mutating func literal(_ word: StaticString) -> Bool {

@@ -45,7 +45,8 @@ public struct PluginFile: Sendable {
             throw SandboxError(.notAPlugin, path: path, "not a 64-bit little-endian ELF file")
         }
         guard elf.u16(16) == 3 else {
-            throw SandboxError(.notAPlugin, path: path, "an ELF file but not a shared object (e_type \(elf.u16(16) ?? 0))")
+            throw SandboxError(
+                .notAPlugin, path: path, "an ELF file but not a shared object (e_type \(elf.u16(16) ?? 0))")
         }
         let machine = elf.u16(18) ?? 0
         guard machine == Self.nativeMachine else {

@@ -6,7 +6,9 @@ public enum PluginRules {
     public static func problem(with hello: PluginHello) -> String? {
         guard hello.abiVersion == 1 else { return "wrong ABI version \(hello.abiVersion) (this sandpit speaks 1)" }
         let name = hello.name
-        guard (1...64).contains(name.utf8.count) else { return "bad name: must be 1 to 64 characters, has \(name.utf8.count)" }
+        guard (1...64).contains(name.utf8.count) else {
+            return "bad name: must be 1 to 64 characters, has \(name.utf8.count)"
+        }
         guard name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }) else {
             return "bad name \"\(printable(name))\": only lowercase letters, digits and '-' are allowed"
         }
@@ -30,7 +32,9 @@ public enum PluginRules {
         }
         let valid = kinds.allSatisfy { kind in
             !kind.isEmpty && kind.utf8.count <= 64
-                && kind.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f }
+                && kind.utf8.allSatisfy {
+                    ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f
+                }
         }
         return valid ? kinds : []
     }

@@ -25,11 +25,15 @@ public struct CompiledFilter: Sendable {
 /// loading needs, which the host lets continue until the plugin's `open` has returned.
 public enum SeccompCompiler {
     /// What the worker itself needs after its filter is in place, whatever the policy.
-    static let workerNeeds = ["read", "write", "close", "exit_group", "exit", "rt_sigreturn", "brk", "mmap", "munmap",
-                              "mremap"]
+    static let workerNeeds = [
+        "read", "write", "close", "exit_group", "exit", "rt_sigreturn", "brk", "mmap", "munmap",
+        "mremap",
+    ]
     /// What `dlopen` needs; allowed while loading even under a policy that forbids it later.
-    static let loadingNeeds = ["openat", "newfstatat", "fstat", "pread64", "lseek", "mprotect", "mmap", "read", "close",
-                               "munmap", "madvise", "getrandom"]
+    static let loadingNeeds = [
+        "openat", "newfstatat", "fstat", "pread64", "lseek", "mprotect", "mmap", "read", "close",
+        "munmap", "madvise", "getrandom",
+    ]
 
     /// Compiles `policy` for the native architecture.
     ///
@@ -100,7 +104,9 @@ public enum SeccompCompiler {
         }
         if policy.seccomp.defaultAction == .kill {
             for name in ["mmap", "mprotect"] {
-                try add(UInt32(SCMP_ACT_NOTIFY), name, [.masked(2, BuiltInConditions.protExec, equals: BuiltInConditions.protExec)])
+                try add(
+                    UInt32(SCMP_ACT_NOTIFY), name,
+                    [.masked(2, BuiltInConditions.protExec, equals: BuiltInConditions.protExec)])
             }
             for name in ["kill", "tgkill", "tkill"] { try add(UInt32(SCMP_ACT_NOTIFY), name, []) }
         }
@@ -111,22 +117,30 @@ public enum SeccompCompiler {
 
     private static func raw(_ condition: ArgumentCondition) -> scmp_arg_cmp {
         switch condition.op {
-        case .equal: return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_EQ, datum_a: condition.value, datum_b: 0)
-        case .notEqual: return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_NE, datum_a: condition.value, datum_b: 0)
-        case .less: return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_LT, datum_a: condition.value, datum_b: 0)
-        case .lessOrEqual: return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_LE, datum_a: condition.value, datum_b: 0)
-        case .greater: return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_GT, datum_a: condition.value, datum_b: 0)
+        case .equal:
+            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_EQ, datum_a: condition.value, datum_b: 0)
+        case .notEqual:
+            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_NE, datum_a: condition.value, datum_b: 0)
+        case .less:
+            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_LT, datum_a: condition.value, datum_b: 0)
+        case .lessOrEqual:
+            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_LE, datum_a: condition.value, datum_b: 0)
+        case .greater:
+            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_GT, datum_a: condition.value, datum_b: 0)
         case .greaterOrEqual:
             return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_GE, datum_a: condition.value, datum_b: 0)
         case .maskedEqual(let mask):
-            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_MASKED_EQ, datum_a: mask, datum_b: condition.value)
+            return scmp_arg_cmp(
+                arg: UInt32(condition.index), op: SCMP_CMP_MASKED_EQ, datum_a: mask, datum_b: condition.value)
         }
     }
 
     /// libseccomp 2.5 exports only to a file descriptor: a memfd, read back.
     private static func export(_ context: scmp_filter_ctx, policyPath: String) throws(SandboxError) -> [UInt8] {
         let fd = sandpit_memfd("sandpit-filter")
-        guard fd >= 0 else { throw SandboxError(.system, path: policyPath, "memfd_create: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw SandboxError(.system, path: policyPath, "memfd_create: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         let rc = seccomp_export_bpf(context, fd)
         guard rc == 0 else {

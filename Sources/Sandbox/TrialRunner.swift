@@ -109,17 +109,23 @@ public final class TrialRunner: @unchecked Sendable {
         let late = queue.untaken
         if !late.isEmpty {
             let limit = launch.policy.limits.wallSecondsPerTrial
-            sink.deliver(late.map { index, trialCase in
-                CaseResult(
-                    index: index, caseID: trialCase.id, kind: trialCase.kind, outcome: .timeout, latencyMicros: 0,
-                    answer: [], stdout: [], stderr: [], detail: "not started: the trial's \(limit) s limit was reached",
-                    worker: -1,
-                    events: [SafetyEvent(kind: .timeout, caseID: trialCase.id, detail: "trial wall-clock limit",
-                                         category: "resource", phase: "run")])
-            })
+            sink.deliver(
+                late.map { index, trialCase in
+                    CaseResult(
+                        index: index, caseID: trialCase.id, kind: trialCase.kind, outcome: .timeout, latencyMicros: 0,
+                        answer: [], stdout: [], stderr: [],
+                        detail: "not started: the trial's \(limit) s limit was reached",
+                        worker: -1,
+                        events: [
+                            SafetyEvent(
+                                kind: .timeout, caseID: trialCase.id, detail: "trial wall-clock limit",
+                                category: "resource", phase: "run")
+                        ])
+                })
         }
         return RunStatistics(
-            peakRSSBytes: slots.map(\.peakRSSBytes).max() ?? 0, workersStarted: slots.map(\.workersStarted).reduce(0, +),
+            peakRSSBytes: slots.map(\.peakRSSBytes).max() ?? 0,
+            workersStarted: slots.map(\.workersStarted).reduce(0, +),
             wallMicros: Int64((WorkerSlot.now() - started) / 1000))
     }
 }

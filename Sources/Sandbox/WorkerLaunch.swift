@@ -60,7 +60,9 @@ public struct WorkerLaunch: Sendable {
     /// The Swift runtime directories the worker was linked against (its RUNPATH), which a
     /// Swift plugin's Foundation is loaded from.
     static func workerRunPaths(_ executable: String) -> [String] {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: executable), options: .alwaysMapped) else { return [] }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: executable), options: .alwaysMapped) else {
+            return []
+        }
         let origin = URL(fileURLWithPath: executable).deletingLastPathComponent().path
         return ELFReader(data).dynamicStrings(origin: origin).1
     }

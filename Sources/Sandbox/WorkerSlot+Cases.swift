@@ -27,10 +27,17 @@ extension WorkerSlot {
                 } catch {
                     // A plugin that loaded once and now cannot: the cases it would have run
                     // are recorded as crashed, with why.
-                    for item in retry { emit(result(for: item, outcome: .crashed, detail: "worker could not be restarted: \(error.message)", latency: 0)) }
+                    for item in retry {
+                        emit(
+                            result(
+                                for: item, outcome: .crashed, detail: "worker could not be restarted: \(error.message)",
+                                latency: 0))
+                    }
                     while let (index, trialCase) = cases.next() {
-                        emit(result(for: InFlight(index: index, trialCase: trialCase, sentAt: 0), outcome: .crashed,
-                                    detail: "worker could not be restarted: \(error.message)", latency: 0))
+                        emit(
+                            result(
+                                for: InFlight(index: index, trialCase: trialCase, sentAt: 0), outcome: .crashed,
+                                detail: "worker could not be restarted: \(error.message)", latency: 0))
                     }
                     return
                 }
@@ -178,21 +185,29 @@ extension WorkerSlot {
                 return result(for: item, outcome: .ok, detail: nil, latency: latency, answer: answer.bytes)
             }
             let what = String(validating: answer.bytes, as: UTF8.self) == nil ? "not UTF-8" : "not a JSON object"
-            return result(for: item, outcome: .protocolError, detail: "answer is \(what)", latency: latency, answer: answer.bytes)
+            return result(
+                for: item, outcome: .protocolError, detail: "answer is \(what)", latency: latency, answer: answer.bytes)
         case .error:
-            return result(for: item, outcome: .error, detail: "run returned \(answer.returnCode)", latency: latency, answer: answer.bytes)
+            return result(
+                for: item, outcome: .error, detail: "run returned \(answer.returnCode)", latency: latency,
+                answer: answer.bytes)
         case .outputLimit:
             return result(
-                for: item, outcome: .outputLimit, detail: "answer longer than \(limits.answerBytes) bytes", latency: latency,
+                for: item, outcome: .outputLimit, detail: "answer longer than \(limits.answerBytes) bytes",
+                latency: latency,
                 answer: answer.bytes)
         }
     }
 
-    func result(for item: InFlight, outcome: Outcome, detail: String?, latency: Int64, answer: [UInt8] = []) -> CaseResult {
+    func result(for item: InFlight, outcome: Outcome, detail: String?, latency: Int64, answer: [UInt8] = [])
+        -> CaseResult
+    {
         var events = item.events
         if let kind = SafetyEvent.Kind(outcome: outcome) {
-            events.append(SafetyEvent(kind: kind, caseID: item.trialCase.id, detail: detail ?? outcome.rawValue,
-                                      category: kind == .deniedSyscall ? "other" : "resource", phase: "run"))
+            events.append(
+                SafetyEvent(
+                    kind: kind, caseID: item.trialCase.id, detail: detail ?? outcome.rawValue,
+                    category: kind == .deniedSyscall ? "other" : "resource", phase: "run"))
         }
         return CaseResult(
             index: item.index, caseID: item.trialCase.id, kind: item.trialCase.kind, outcome: outcome,

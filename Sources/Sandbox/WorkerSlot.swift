@@ -269,7 +269,9 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     func flushOutgoing() {
         guard let process, process.reaped == nil, hasOutgoing else { return }
         while hasOutgoing {
-            let n = outgoing.withUnsafeBytes { write(process.socket, $0.baseAddress! + outgoingOffset, $0.count - outgoingOffset) }
+            let n = outgoing.withUnsafeBytes {
+                write(process.socket, $0.baseAddress! + outgoingOffset, $0.count - outgoingOffset)
+            }
             if n > 0 {
                 outgoingOffset += n
             } else {
@@ -293,7 +295,9 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
             var n: Int
             if receivingListener && process.listener < 0 {
                 var fd: Int32 = -1
-                n = buffer.withUnsafeMutableBytes { sandpit_receive_with_fd(process.socket, $0.baseAddress, $0.count, &fd) }
+                n = buffer.withUnsafeMutableBytes {
+                    sandpit_receive_with_fd(process.socket, $0.baseAddress, $0.count, &fd)
+                }
                 if fd >= 0 { process.listener = fd }
             } else {
                 n = buffer.withUnsafeMutableBytes { read(process.socket, $0.baseAddress, $0.count) }

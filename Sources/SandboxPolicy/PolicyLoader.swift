@@ -39,7 +39,8 @@ public enum PolicyLoader {
             let candidate = directory + "/" + nameOrPath + ".yaml"
             if FileManager.default.fileExists(atPath: candidate) { return try load(file: candidate) }
         }
-        let looked = directories.isEmpty ? "no sandboxes directory found" : "looked in " + directories.joined(separator: ", ")
+        let looked =
+            directories.isEmpty ? "no sandboxes directory found" : "looked in " + directories.joined(separator: ", ")
         throw PolicyError(file: nameOrPath, "no such policy (\(looked))")
     }
 
@@ -63,7 +64,8 @@ public enum PolicyLoader {
             let names = duplicates.sorted().joined(separator: ", ")
             throw PolicyError(
                 file: file, line: context.mark.line,
-                "\(names) \(duplicates.count == 1 ? "appears" : "appear") more than once in the mapping that starts here")
+                "\(names) \(duplicates.count == 1 ? "appears" : "appear") more than once in the mapping that starts here"
+            )
         } catch let error as YamlError {
             throw PolicyError(file: file, line: Self.line(of: error), "not valid YAML: \(Self.problem(of: error))")
         } catch {
@@ -97,7 +99,8 @@ public enum PolicyLoader {
         var limits = Limits.defaults
         if let limitFields = try document.optionalFields("limits") {
             limits.memoryBytes = try limitFields.bytes("memory") ?? limits.memoryBytes
-            limits.cpuSecondsPerWorker = try limitFields.unsigned("cpu_seconds_per_worker") ?? limits.cpuSecondsPerWorker
+            limits.cpuSecondsPerWorker =
+                try limitFields.unsigned("cpu_seconds_per_worker") ?? limits.cpuSecondsPerWorker
             limits.wallSecondsPerCase = try limitFields.seconds("wall_seconds_per_case") ?? limits.wallSecondsPerCase
             limits.wallSecondsPerTrial = try limitFields.seconds("wall_seconds_per_trial") ?? limits.wallSecondsPerTrial
             limits.answerBytes = try limitFields.bytes("answer_bytes") ?? limits.answerBytes
@@ -110,7 +113,8 @@ public enum PolicyLoader {
                 "output_bytes", "file_size", "open_files", "threads",
             ])
             guard limits.memoryBytes >= 64 << 20 else {
-                throw PolicyError(file: file, line: limitFields.line("memory"), "memory below 64MiB cannot load a plugin")
+                throw PolicyError(
+                    file: file, line: limitFields.line("memory"), "memory below 64MiB cannot load a plugin")
             }
             guard limits.openFiles >= 8 else {
                 throw PolicyError(file: file, line: limitFields.line("open_files"), "open_files must be at least 8")
@@ -126,13 +130,15 @@ public enum PolicyLoader {
             }
         }
         if let network = try document.optionalString("network"), network != "none" {
-            throw PolicyError(file: file, line: document.line("network"), "network must be none (the only value for now)")
+            throw PolicyError(
+                file: file, line: document.line("network"), "network must be none (the only value for now)")
         }
         var required = Set<IsolationLayer>()
         for layer in try document.optionalStringList("require") ?? [] {
             guard let value = IsolationLayer(rawValue: layer) else {
                 let known = IsolationLayer.allCases.map(\.rawValue).sorted().joined(separator: ", ")
-                throw PolicyError(file: file, line: document.line("require"), "unknown layer \(layer) (known: \(known))")
+                throw PolicyError(
+                    file: file, line: document.line("require"), "unknown layer \(layer) (known: \(known))")
             }
             required.insert(value)
         }
@@ -152,7 +158,8 @@ public enum PolicyLoader {
             switch word {
             case "notify": return .notify
             case "kill": return .kill
-            default: throw PolicyError(file: file, line: line, "default must be notify, kill or errno: NAME, not \(word)")
+            default:
+                throw PolicyError(file: file, line: line, "default must be notify, kill or errno: NAME, not \(word)")
             }
         }
         let inner = try Fields(node, file: file, context: "seccomp.default")

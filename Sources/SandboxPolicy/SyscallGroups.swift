@@ -27,8 +27,10 @@ public enum SyscallGroups {
             "openat", "open", "readlink", "readlinkat", "access", "faccessat", "faccessat2", "getdents64", "getcwd",
             "statfs", "fstatfs", "stat", "lstat",
         ],
-        "event-loop": ["epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2", "timerfd_create",
-                       "timerfd_settime", "timerfd_gettime", "pipe2"],
+        "event-loop": [
+            "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2", "timerfd_create",
+            "timerfd_settime", "timerfd_gettime", "pipe2",
+        ],
         "exit": ["exit_group", "exit"],
     ]
 
@@ -56,7 +58,8 @@ public enum SyscallGroups {
             let names: [String]
             if entry.hasPrefix("@") {
                 guard let members = all[String(entry.dropFirst())] else {
-                    throw PolicyError(file: file, line: line, "unknown syscall group \(entry) (see `sandpit policy groups`)")
+                    throw PolicyError(
+                        file: file, line: line, "unknown syscall group \(entry) (see `sandpit policy groups`)")
                 }
                 names = members
             } else {

@@ -43,37 +43,40 @@ public enum PluginExport {
         return try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    static let openPlugin: @convention(c) (UnsafePointer<CChar>?, Int, UnsafePointer<sandpit_sink>?) -> UnsafeMutableRawPointer? = {
-        config, length, errors in
-        guard let type = PluginExport.pluginType else { return nil }
-        do {
-            let plugin = try type.init(config: try PluginExport.decode(config, length))
-            return Unmanaged.passRetained(Box(plugin)).toOpaque()
-        } catch {
-            PluginExport.write("\(error)", to: errors)
-            return nil
+    static let openPlugin:
+        @convention(c) (UnsafePointer<CChar>?, Int, UnsafePointer<sandpit_sink>?) -> UnsafeMutableRawPointer? = {
+            config, length, errors in
+            guard let type = PluginExport.pluginType else { return nil }
+            do {
+                let plugin = try type.init(config: try PluginExport.decode(config, length))
+                return Unmanaged.passRetained(Box(plugin)).toOpaque()
+            } catch {
+                PluginExport.write("\(error)", to: errors)
+                return nil
+            }
         }
-    }
 
-    static let runCase: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int, UnsafePointer<sandpit_sink>?) -> Int32 = {
-        state, input, length, answer in
-        guard let state else { return 1 }
-        let box = Unmanaged<Box>.fromOpaque(state).takeUnretainedValue()
-        do {
-            let value = try PluginExport.decode(input, length)
-            guard let id = value["id"]?.stringValue, let kind = value["kind"]?.stringValue, let fields = value["input"]
-            else { throw PluginError("the case has no id, kind or input") }
-            let result = try box.plugin.answer(PluginCase(id: id, kind: kind, input: fields))
-            guard case .object = result else { throw PluginError("an answer must be a JSON object") }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            PluginExport.write(String(decoding: try encoder.encode(result), as: UTF8.self), to: answer)
-            return 0
-        } catch {
-            PluginExport.write("\(error)", to: answer)
-            return 1
+    static let runCase:
+        @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int, UnsafePointer<sandpit_sink>?) -> Int32 = {
+            state, input, length, answer in
+            guard let state else { return 1 }
+            let box = Unmanaged<Box>.fromOpaque(state).takeUnretainedValue()
+            do {
+                let value = try PluginExport.decode(input, length)
+                guard let id = value["id"]?.stringValue, let kind = value["kind"]?.stringValue,
+                    let fields = value["input"]
+                else { throw PluginError("the case has no id, kind or input") }
+                let result = try box.plugin.answer(PluginCase(id: id, kind: kind, input: fields))
+                guard case .object = result else { throw PluginError("an answer must be a JSON object") }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                PluginExport.write(String(decoding: try encoder.encode(result), as: UTF8.self), to: answer)
+                return 0
+            } catch {
+                PluginExport.write("\(error)", to: answer)
+                return 1
+            }
         }
-    }
 
     static let closePlugin: @convention(c) (UnsafeMutableRawPointer?) -> Void = { state in
         guard let state else { return }

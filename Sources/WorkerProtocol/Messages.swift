@@ -255,7 +255,8 @@ public struct Answer: Sendable, Equatable {
     }
 
     /// Appends the frame's wire form without building an intermediate payload.
-    public static func encode(status: Status, returnCode: Int32, bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    public static func encode(status: Status, returnCode: Int32, bytes: UnsafeRawBufferPointer, into out: inout [UInt8])
+    {
         var header = WireWriter()
         header.write(status.rawValue)
         header.write(returnCode)

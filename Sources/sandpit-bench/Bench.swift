@@ -26,7 +26,8 @@ enum Bench {
         let worker = release + "/sandpit-worker"
 
         log("cold start: sandpit spawn→ready (C plugin, every layer) vs bwrap --unshare-all /bin/true")
-        let launch = try WorkerLaunch(workerExecutable: worker, pluginPath: cPlugin, policy: policy, policyPath: "standard")
+        let launch = try WorkerLaunch(
+            workerExecutable: worker, pluginPath: cPlugin, policy: policy, policyPath: "standard")
         let sandpitCold = median(repeating: 40) {
             let runner = TrialRunner(launch: launch)
             let loaded = try! runner.load()
@@ -42,10 +43,12 @@ enum Bench {
         let trivial = try WorkerLaunch(
             workerExecutable: worker, pluginPath: trivialPlugin, policy: policy, policyPath: "standard")
         let cases = (0..<20_000).map { i in
-            TrialCase(id: "b\(i)", kind: "bench", payload: Array("{\"id\":\"b\(i)\",\"input\":{},\"kind\":\"bench\"}".utf8))
+            TrialCase(
+                id: "b\(i)", kind: "bench", payload: Array("{\"id\":\"b\(i)\",\"input\":{},\"kind\":\"bench\"}".utf8))
         }
         let sandboxedP50 = try sandboxedRoundTrip(trivial, cases: cases)
-        let pingpong = try String(contentsOfFile: runCapturing(root + "/.build/bench-pingpong", ["20000"]), encoding: .utf8)
+        let pingpong = try String(
+            contentsOfFile: runCapturing(root + "/.build/bench-pingpong", ["20000"]), encoding: .utf8)
         let socketpairP50 = Double(pingpong.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
         let inProcessP50 = try inProcessRoundTrip(cases: cases)
 
@@ -55,7 +58,9 @@ enum Bench {
         let workers2 = try throughput(workers: 2, fixture: fixture)
 
         let results: [String: Any] = [
-            "cold_start_ms": ["sandpit": round3(sandpitCold), "bwrap": round3(bwrapCold), "ratio": round3(sandpitCold / bwrapCold)],
+            "cold_start_ms": [
+                "sandpit": round3(sandpitCold), "bwrap": round3(bwrapCold), "ratio": round3(sandpitCold / bwrapCold),
+            ],
             "round_trip_us": [
                 "sandboxed_p50": round3(sandboxedP50), "socketpair_p50": round3(socketpairP50),
                 "in_process_p50": round3(inProcessP50), "ratio_to_socketpair": round3(sandboxedP50 / socketpairP50),
@@ -69,16 +74,21 @@ enum Bench {
         print("")
         print(pad("measure", 34) + pad("sandpit", 12) + pad("baseline", 24) + pad("ratio", 8) + "target")
         print(row("cold start (ms)", sandpitCold, "bwrap", bwrapCold, sandpitCold / bwrapCold, "<= 1.00"))
-        print(row("round trip p50 (us)", sandboxedP50, "socketpair", socketpairP50, sandboxedP50 / socketpairP50, "<= 1.25"))
-        print(row("  same, vs a direct call", sandboxedP50, "in-process", inProcessP50, sandboxedP50 / inProcessP50, ""))
+        print(
+            row(
+                "round trip p50 (us)", sandboxedP50, "socketpair", socketpairP50, sandboxedP50 / socketpairP50,
+                "<= 1.25"))
+        print(
+            row("  same, vs a direct call", sandboxedP50, "in-process", inProcessP50, sandboxedP50 / inProcessP50, ""))
         print(row("throughput, 2 workers (cases/s)", workers2, "1 worker", workers1, workers2 / workers1, ">= 20000"))
         print("")
         print("written to .build/bench/results.json")
     }
 
-    static func row(_ name: String, _ value: Double, _ baselineName: String, _ baseline: Double, _ ratio: Double,
-                    _ target: String) -> String
-    {
+    static func row(
+        _ name: String, _ value: Double, _ baselineName: String, _ baseline: Double, _ ratio: Double,
+        _ target: String
+    ) -> String {
         pad(name, 34) + pad(number(value), 12) + pad(baselineName + " " + number(baseline), 24)
             + pad(String(format: "%.2f", ratio), 8) + target
     }
@@ -106,7 +116,8 @@ enum Bench {
     }
 
     static func which(_ name: String) throws -> String {
-        for directory in ["/usr/bin", "/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+        for directory in ["/usr/bin", "/bin", "/usr/local/bin"]
+        where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
             return "\(directory)/\(name)"
         }
         throw BenchError("\(name) is not installed (make bench installs bubblewrap)")
@@ -147,7 +158,8 @@ enum Bench {
 
     /// The same plugin called directly, in this process: the floor without any isolation.
     static func inProcessRoundTrip(cases: [TrialCase]) throws -> Double {
-        guard let handle = dlopen(trivialPlugin, RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(handle, "sandpit_plugin_v1") else {
+        guard let handle = dlopen(trivialPlugin, RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(handle, "sandpit_plugin_v1")
+        else {
             throw BenchError("cannot load \(trivialPlugin) in-process")
         }
         let table = unsafeBitCast(symbol, to: sandpit_plugin_entry.self)()!.pointee
@@ -171,7 +183,8 @@ enum Bench {
         var text = ""
         text.reserveCapacity(count * 120)
         for i in 0..<count {
-            text += "{\"id\":\"bench-\(i)\",\"kind\":\"bench\",\"input\":{\"text\":\"case \(i)\"},\"expected\":{},\"identifiers\":[]}\n"
+            text +=
+                "{\"id\":\"bench-\(i)\",\"kind\":\"bench\",\"input\":{\"text\":\"case \(i)\"},\"expected\":{},\"identifiers\":[]}\n"
         }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -183,16 +196,23 @@ enum Bench {
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
         }
-        let output = try runCapturing(release + "/sandpit", [
-            "run", trivialPlugin, "--fixtures", fixture, "--workers", "\(workers)", "--in-flight", "32", "--store", store,
-            "--json",
-        ])
+        let output = try runCapturing(
+            release + "/sandpit",
+            [
+                "run", trivialPlugin, "--fixtures", fixture, "--workers", "\(workers)", "--in-flight", "32", "--store",
+                store,
+                "--json",
+            ])
         let data = try Data(contentsOf: URL(fileURLWithPath: output))
         guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let trial = (json["trials"] as? [[String: Any]])?.first, let summary = trial["summary"] as? [String: Any],
             let rate = summary["throughput_cases_per_s"] as? Double,
             let outcomes = summary["outcomes"] as? [String: Int], outcomes["ok"] == summary["cases"] as? Int
-        else { throw BenchError("sandpit run --workers \(workers) did not complete: \(String(decoding: data.prefix(300), as: UTF8.self))") }
+        else {
+            throw BenchError(
+                "sandpit run --workers \(workers) did not complete: \(String(decoding: data.prefix(300), as: UTF8.self))"
+            )
+        }
         return rate
     }
 }

@@ -7,7 +7,8 @@ import WorkerProtocol
 /// decides whether what was achieved satisfies the policy.
 struct Lockdown {
     let setup: WorkerSetup
-    private(set) var report = LockdownReport(active: [.scrubbedEnvironment, .closedDescriptors], landlockABI: 0, notes: [])
+    private(set) var report = LockdownReport(
+        active: [.scrubbedEnvironment, .closedDescriptors], landlockABI: 0, notes: [])
 
     init(setup: WorkerSetup) { self.setup = setup }
 
@@ -56,8 +57,10 @@ struct Lockdown {
     /// unshare with all `flags` at once, else one by one, recording each.
     private mutating func enter(_ flags: Int32) {
         let layers: [(Int32, IsolationLayers, String)] = [
-            (SANDPIT_CLONE_NEWUSER, .userNamespace, "user_namespace"), ((SANDPIT_CLONE_NEWNET), .networkNamespace, "net_namespace"),
-            ((SANDPIT_CLONE_NEWIPC), .ipcNamespace, "ipc_namespace"), ((SANDPIT_CLONE_NEWUTS), .utsNamespace, "uts_namespace"),
+            (SANDPIT_CLONE_NEWUSER, .userNamespace, "user_namespace"),
+            ((SANDPIT_CLONE_NEWNET), .networkNamespace, "net_namespace"),
+            ((SANDPIT_CLONE_NEWIPC), .ipcNamespace, "ipc_namespace"),
+            ((SANDPIT_CLONE_NEWUTS), .utsNamespace, "uts_namespace"),
             ((SANDPIT_CLONE_NEWNS), .mountNamespace, "mount_namespace"),
         ]
         if sandpit_unshare(flags) == 0 {
@@ -65,7 +68,11 @@ struct Lockdown {
             return
         }
         for (flag, layer, name) in layers where flags & flag != 0 {
-            if sandpit_unshare(flag) == 0 { report.active.insert(layer) } else { note(name, "unshare failed", errno: errno) }
+            if sandpit_unshare(flag) == 0 {
+                report.active.insert(layer)
+            } else {
+                note(name, "unshare failed", errno: errno)
+            }
         }
     }
 
@@ -89,7 +96,9 @@ struct Lockdown {
         let threadsCountAlone = report.active.contains(.userNamespace) || report.active.contains(.droppedRoot)
         for limit in setup.limits {
             if limit.resource == 6 && !threadsCountAlone {
-                note("rlimits", "RLIMIT_NPROC not set: without a user namespace it would count all of this user's processes")
+                note(
+                    "rlimits",
+                    "RLIMIT_NPROC not set: without a user namespace it would count all of this user's processes")
                 continue
             }
             var value = rlimit(rlim_cur: rlim_t(limit.value), rlim_max: rlim_t(limit.value))

@@ -6,12 +6,17 @@ enum ComparisonTable {
         var rows: [(String, [String])] = []
         func row(_ label: String, _ value: (TrialReport) -> String) { rows.append((label, reports.map(value))) }
         row("trial") { "#\($0.trial.id)" }
-        row("plugin") { $0.trial.plugin.name.isEmpty ? URL(fileURLWithPath: $0.trial.plugin.path).lastPathComponent : $0.trial.plugin.name }
+        row("plugin") {
+            $0.trial.plugin.name.isEmpty
+                ? URL(fileURLWithPath: $0.trial.plugin.path).lastPathComponent : $0.trial.plugin.name
+        }
         row("version") { $0.trial.plugin.version }
         row("status") { $0.trial.status }
         row("policy") { $0.trial.policy.name }
         row("cases") { "\($0.summary.cases)" }
-        for outcome in ["ok", "error", "timeout", "crashed", "killed_by_policy", "memory_limit", "output_limit", "protocol_error"] {
+        for outcome in [
+            "ok", "error", "timeout", "crashed", "killed_by_policy", "memory_limit", "output_limit", "protocol_error",
+        ] {
             if outcome == "ok" || reports.contains(where: { $0.summary.outcomes[outcome, default: 0] > 0 }) {
                 row("  \(outcome)") { "\($0.summary.outcomes[outcome, default: 0])" }
             }
@@ -44,8 +49,10 @@ enum ComparisonTable {
 
     /// The main layers, as short names; the count of all that are active.
     static func isolationSummary(_ layers: [String: Bool]) -> String {
-        let short = [("seccomp", "seccomp"), ("landlock", "landlock"), ("no_new_privs", "nnp"), ("user_namespace", "userns"),
-                     ("net_namespace", "netns"), ("rlimits", "rlimits")]
+        let short = [
+            ("seccomp", "seccomp"), ("landlock", "landlock"), ("no_new_privs", "nnp"), ("user_namespace", "userns"),
+            ("net_namespace", "netns"), ("rlimits", "rlimits"),
+        ]
         let on = short.filter { layers[$0.0] == true }.map(\.1)
         guard !layers.isEmpty else { return "-" }
         return on.joined(separator: " ") + " (\(layers.values.filter { $0 }.count)/\(layers.count))"

@@ -6,8 +6,10 @@ import Foundation
 /// found by walking up from the executable; `SANDPIT_HOME` overrides that.
 enum Locations {
     static var executableDirectory: URL {
-        URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]).deletingLastPathComponent()
+        URL(
+            fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0]
+        ).deletingLastPathComponent()
     }
 
     /// `sandpit-worker` beside this executable, or `SANDPIT_WORKER`.

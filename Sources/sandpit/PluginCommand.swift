@@ -11,7 +11,8 @@ struct PluginCommand: ParsableCommand {
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load a plugin in a sandboxed worker and show what it says it is.",
-            discussion: "The host never maps plugin code: the plugin is loaded, and its constructors run, in the worker.")
+            discussion:
+                "The host never maps plugin code: the plugin is loaded, and its constructors run, in the worker.")
 
         @Argument(help: "The plugin .so.")
         var plugin: String
@@ -44,8 +45,9 @@ struct PluginCommand: ParsableCommand {
                 let launch: WorkerLaunch
                 let loaded: LoadedPlugin
                 do throws(SandboxError) {
-                    launch = try WorkerLaunch(workerExecutable: Locations.worker, pluginPath: plugin, policy: policy,
-                                              policyPath: policyPath)
+                    launch = try WorkerLaunch(
+                        workerExecutable: Locations.worker, pluginPath: plugin, policy: policy,
+                        policyPath: policyPath)
                     let runner = TrialRunner(launch: launch)
                     loaded = try runner.load()
                     runner.close()
@@ -75,7 +77,9 @@ struct PluginCommand: ParsableCommand {
                 Output.line("path        \(report.path) (\(report.sizeBytes) bytes)")
                 Output.line("needs       \(report.needs.joined(separator: ", "))")
                 if report.swiftRuntime {
-                    Output.line("runtime     Swift: build it with the same Swift toolchain as this sandpit (no stable ABI on Linux)")
+                    Output.line(
+                        "runtime     Swift: build it with the same Swift toolchain as this sandpit (no stable ABI on Linux)"
+                    )
                 }
                 Output.line("loaded in   \(String(format: "%.1f", report.coldStartMs)) ms under policy \(policy.name)")
                 if !report.loadEvents.isEmpty {

@@ -56,8 +56,9 @@ struct RunCommand: ParsableCommand {
             var trials: [Int64] = []
             var failures: [String] = []
             for plugin in plugins {
-                let recorder = TrialRecorder(store: store, policy: policy, policyPath: policyPath, fixtures: fixtureSet,
-                                             seed: seed, workers: workers)
+                let recorder = TrialRecorder(
+                    store: store, policy: policy, policyPath: policyPath, fixtures: fixtureSet,
+                    seed: seed, workers: workers)
                 do {
                     let id = try recorder.trial(pluginPath: plugin, cases: selected, limit: limit, inFlight: inFlight)
                     trials.append(id)
@@ -110,7 +111,8 @@ struct RunCommand: ParsableCommand {
 func loadPolicy(_ nameOrPath: String) throws(CLIError) -> (Policy, String) {
     do {
         let policy = try PolicyLoader.load(nameOrPath, searching: Locations.sandboxes)
-        let path = nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") ? nameOrPath : "sandboxes/\(nameOrPath).yaml"
+        let path =
+            nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") ? nameOrPath : "sandboxes/\(nameOrPath).yaml"
         return (policy, path)
     } catch {
         throw CLIError(.policy, error.description)

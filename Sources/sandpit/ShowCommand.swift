@@ -4,7 +4,8 @@ import Foundation
 
 /// `sandpit show TRIAL`: one trial in full.
 struct ShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one trial: summary, cases, safety events.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one trial: summary, cases, safety events.")
 
     @Argument(help: "The trial's id (see sandpit trials).")
     var trial: Int64
@@ -25,7 +26,8 @@ struct ShowCommand: ParsableCommand {
             Output.line("  plugin    \(t.plugin.name) \(t.plugin.version)  (\(t.plugin.path))")
             Output.line("  sha256    \(t.plugin.sha256)")
             Output.line("  policy    \(t.policy.name)  sha256 \(t.policy.sha256.prefix(16))…")
-            Output.line("  fixtures  \(t.fixtures.set) seed \(t.fixtures.seed)  sha256 \(t.fixtures.sha256.prefix(16))…")
+            Output.line(
+                "  fixtures  \(t.fixtures.set) seed \(t.fixtures.seed)  sha256 \(t.fixtures.sha256.prefix(16))…")
             Output.line("  started   \(t.startedAt)   finished \(t.finishedAt ?? "—")")
             if let error = t.error { Output.line("  error     \(error)") }
             let on = t.isolation.filter(\.value).keys.sorted().joined(separator: ", ")
@@ -37,26 +39,42 @@ struct ShowCommand: ParsableCommand {
             Output.line("")
             let outcomes = s.outcomes.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             Output.line("  cases     \(s.cases)   \(outcomes.joined(separator: ", "))")
-            Output.line(String(format: "  latency   p50 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms", s.latencyMs.p50,
-                               s.latencyMs.p95, s.latencyMs.p99, s.latencyMs.max))
-            Output.line("  safety    \(s.safetyEvents) events, \(s.deniedSyscalls) denied system calls"
-                        + (s.safetyByCategory.isEmpty ? "" : "  (" + s.safetyByCategory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
+            Output.line(
+                String(
+                    format: "  latency   p50 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms", s.latencyMs.p50,
+                    s.latencyMs.p95, s.latencyMs.p99, s.latencyMs.max))
+            Output.line(
+                "  safety    \(s.safetyEvents) events, \(s.deniedSyscalls) denied system calls"
+                    + (s.safetyByCategory.isEmpty
+                        ? ""
+                        : "  ("
+                            + s.safetyByCategory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                                separator: ", ") + ")"))
             let troubled = report.cases.filter { $0.outcome != "ok" }
             if !troubled.isEmpty {
                 Output.line("")
                 Output.line("Cases that did not end ok:")
-                Output.line(TextTable.render([["CASE", "OUTCOME", "DETAIL"]]
-                    + troubled.prefix(50).map { [$0.id, $0.outcome, String(($0.detail ?? "").prefix(90))] }))
+                Output.line(
+                    TextTable.render(
+                        [["CASE", "OUTCOME", "DETAIL"]]
+                            + troubled.prefix(50).map { [$0.id, $0.outcome, String(($0.detail ?? "").prefix(90))] }))
                 if troubled.count > 50 { Output.line("… and \(troubled.count - 50) more (use --json)") }
             }
             if !report.safetyEvents.isEmpty {
                 Output.line("")
                 Output.line("Safety events:")
-                Output.line(TextTable.render([["CASE", "PHASE", "KIND", "SYSCALL", "CATEGORY", "DETAIL"]]
-                    + report.safetyEvents.prefix(50).map {
-                        [$0.caseID ?? "(loading)", $0.phase, $0.kind, $0.syscall ?? "", $0.category, String($0.detail.prefix(70))]
-                    }))
-                if report.safetyEvents.count > 50 { Output.line("… and \(report.safetyEvents.count - 50) more (use --json)") }
+                Output.line(
+                    TextTable.render(
+                        [["CASE", "PHASE", "KIND", "SYSCALL", "CATEGORY", "DETAIL"]]
+                            + report.safetyEvents.prefix(50).map {
+                                [
+                                    $0.caseID ?? "(loading)", $0.phase, $0.kind, $0.syscall ?? "", $0.category,
+                                    String($0.detail.prefix(70)),
+                                ]
+                            }))
+                if report.safetyEvents.count > 50 {
+                    Output.line("… and \(report.safetyEvents.count - 50) more (use --json)")
+                }
             }
         }
     }

@@ -59,7 +59,9 @@ struct TrialRecorder {
             try store.begin(record(launch: launch, loaded: loaded, startedAt: startedAt))
         }
         let trialID = trial.id!
-        try stored { () throws(StoreError) in try store.append(cases: [], events: loaded.events.map { event(trialID, $0) }) }
+        try stored { () throws(StoreError) in
+            try store.append(cases: [], events: loaded.events.map { event(trialID, $0) })
+        }
         let storeError = Mutex<StoreError?>(nil)
         let sink = ResultSink { [store] results in
             guard storeError.withLock({ $0 == nil }) else { return }
@@ -97,12 +99,15 @@ struct TrialRecorder {
         case .system: throw CLIError(.installation, error.description)
         default:
             let id = try recordFailure(
-                pluginPath: pluginPath, sha256: sha256 ?? "", startedAt: startedAt, message: error.description, hello: nil)
+                pluginPath: pluginPath, sha256: sha256 ?? "", startedAt: startedAt, message: error.description,
+                hello: nil)
             return PluginFailure(trialID: id, message: error.description)
         }
     }
 
-    private func recordFailure(pluginPath: String, sha256: String, startedAt: String, message: String, hello: LoadedPlugin?)
+    private func recordFailure(
+        pluginPath: String, sha256: String, startedAt: String, message: String, hello: LoadedPlugin?
+    )
         throws -> Int64
     {
         var record = TrialRecord(
@@ -110,7 +115,8 @@ struct TrialRecorder {
             pluginPath: URL(fileURLWithPath: pluginPath).standardizedFileURL.path, pluginSHA256: sha256,
             pluginCaseKinds: hello?.hello.caseKinds ?? "", policyName: policy.name, policySHA256: policy.sha256,
             fixtureSet: fixtures.name, fixtureSeed: Int64(bitPattern: seed), fixtureSHA256: fixtures.sha256,
-            isolation: Self.json(hello?.isolation.layers ?? [:]), isolationNotes: Self.json(hello?.isolation.notes ?? []),
+            isolation: Self.json(hello?.isolation.layers ?? [:]),
+            isolationNotes: Self.json(hello?.isolation.notes ?? []),
             landlockABI: hello?.isolation.landlockABI ?? 0, kernel: Self.kernel, sandpitVersion: Sandpit.version,
             workers: workers, startedAt: startedAt)
         record = try stored { () throws(StoreError) in try store.begin(record) }

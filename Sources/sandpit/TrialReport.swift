@@ -135,14 +135,17 @@ struct TrialReport: Encodable {
 
     init(record: TrialRecord, cases caseRecords: [CaseRecord], events eventRecords: [SafetyEventRecord]) {
         let events = eventRecords.map { e in
-            Event(kind: e.kind, syscall: e.syscall, detail: e.detail, category: e.category, phase: e.phase,
-                  caseID: e.caseId, arguments: (try? JSONDecoder().decode([UInt64].self, from: Data(e.arguments.utf8))) ?? [])
+            Event(
+                kind: e.kind, syscall: e.syscall, detail: e.detail, category: e.category, phase: e.phase,
+                caseID: e.caseId,
+                arguments: (try? JSONDecoder().decode([UInt64].self, from: Data(e.arguments.utf8))) ?? [])
         }
         let byCase = Dictionary(grouping: events.filter { $0.caseID != nil }, by: { $0.caseID! })
         cases = caseRecords.map { c in
-            Case(id: c.caseId, kind: c.kind, outcome: c.outcome, latencyMs: Double(c.latencyMicros) / 1000,
-                 detail: c.detail, answer: c.answer, stdout: c.stdout, stderr: c.stderr,
-                 safetyEvents: byCase[c.caseId] ?? [], leaks: [])
+            Case(
+                id: c.caseId, kind: c.kind, outcome: c.outcome, latencyMs: Double(c.latencyMicros) / 1000,
+                detail: c.detail, answer: c.answer, stdout: c.stdout, stderr: c.stderr,
+                safetyEvents: byCase[c.caseId] ?? [], leaks: [])
         }
         safetyEvents = events
         leaks = []
@@ -167,8 +170,9 @@ struct TrialReport: Encodable {
         let notes = (try? JSONDecoder().decode([String].self, from: Data(record.isolationNotes.utf8))) ?? []
         trial = Trial(
             id: record.id ?? 0, status: record.status,
-            plugin: Plugin(name: record.pluginName, version: record.pluginVersion, path: record.pluginPath,
-                           sha256: record.pluginSHA256, caseKinds: record.pluginCaseKinds),
+            plugin: Plugin(
+                name: record.pluginName, version: record.pluginVersion, path: record.pluginPath,
+                sha256: record.pluginSHA256, caseKinds: record.pluginCaseKinds),
             policy: PolicyRef(name: record.policyName, sha256: record.policySHA256),
             fixtures: FixturesRef(set: record.fixtureSet, seed: record.fixtureSeed, sha256: record.fixtureSHA256),
             isolation: isolation, isolationNotes: notes, landlockABI: record.landlockABI, startedAt: record.startedAt,

@@ -44,10 +44,14 @@ struct TrialsCommand: ParsableCommand {
                 var rows: [Row] = []
                 for t in try store.trials() {
                     let cases = try store.cases(trial: t.id!)
-                    rows.append(Row(
-                        id: t.id!, plugin: t.pluginName.isEmpty ? URL(fileURLWithPath: t.pluginPath).lastPathComponent : t.pluginName,
-                        version: t.pluginVersion, policy: t.policyName, status: t.status, cases: cases.count,
-                        ok: cases.filter { $0.outcome == "ok" }.count, startedAt: t.startedAt, finishedAt: t.finishedAt))
+                    rows.append(
+                        Row(
+                            id: t.id!,
+                            plugin: t.pluginName.isEmpty
+                                ? URL(fileURLWithPath: t.pluginPath).lastPathComponent : t.pluginName,
+                            version: t.pluginVersion, policy: t.policyName, status: t.status, cases: cases.count,
+                            ok: cases.filter { $0.outcome == "ok" }.count, startedAt: t.startedAt,
+                            finishedAt: t.finishedAt))
                 }
                 return rows
             }
@@ -59,8 +63,11 @@ struct TrialsCommand: ParsableCommand {
                 Output.line("No trials in \(store.path) yet. Start one with: sandpit run PLUGIN.so")
                 return
             }
-            let table = [["ID", "PLUGIN", "VERSION", "POLICY", "STATUS", "CASES", "OK", "STARTED"]]
-                + rows.map { ["\($0.id)", $0.plugin, $0.version, $0.policy, $0.status, "\($0.cases)", "\($0.ok)", $0.startedAt] }
+            let table =
+                [["ID", "PLUGIN", "VERSION", "POLICY", "STATUS", "CASES", "OK", "STARTED"]]
+                + rows.map {
+                    ["\($0.id)", $0.plugin, $0.version, $0.policy, $0.status, "\($0.cases)", "\($0.ok)", $0.startedAt]
+                }
             Output.line(TextTable.render(table))
         }
     }

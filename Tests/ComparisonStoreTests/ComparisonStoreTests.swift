@@ -8,7 +8,8 @@ import Testing
     static func trial() -> TrialRecord {
         TrialRecord(
             status: "x", pluginName: "p", pluginVersion: "1", pluginPath: "/p.so", pluginSHA256: "aa",
-            pluginCaseKinds: "*", policyName: "standard", policySHA256: "bb", fixtureSet: "common-cases", fixtureSeed: 0,
+            pluginCaseKinds: "*", policyName: "standard", policySHA256: "bb", fixtureSet: "common-cases",
+            fixtureSeed: 0,
             fixtureSHA256: "cc", isolation: "{}", isolationNotes: "[]", landlockABI: 6, kernel: "6.18",
             sandpitVersion: "0.1.0", workers: 1, startedAt: "2026-11-23T00:00:00Z")
     }

@@ -46,12 +46,17 @@ struct HostilePluginTests {
     ]
 
     /// Runs one hostile plugin on one case and returns the trial report.
-    static func trial(_ plugin: String, sandpit: Sandpit, launcher: [String] = [], binary: String = Sandpit.binary,
-                      pluginDirectory: String = Sandpit.hostile, environment: [String: String] = [:]) throws
+    static func trial(
+        _ plugin: String, sandpit: Sandpit, launcher: [String] = [], binary: String = Sandpit.binary,
+        pluginDirectory: String = Sandpit.hostile, environment: [String: String] = [:]
+    ) throws
         -> (Sandpit.Result, [String: Any])
     {
         let result = try sandpit.run(
-            ["run", "\(pluginDirectory)/\(plugin).so", "--limit", "1", "--policy", try sandpit.quickPolicy(), "--json"],
+            [
+                "run", "\(pluginDirectory)/\(plugin).so", "--limit", "1", "--policy", try sandpit.quickPolicy(),
+                "--json",
+            ],
             binary: binary, launcher: launcher, environment: environment)
         let trials = try #require(try result.json()["trials"] as? [[String: Any]], "\(result.stderr)")
         return (result, try #require(trials.first))
@@ -65,11 +70,13 @@ struct HostilePluginTests {
         #expect(theCase["outcome"] as? String == expectation.outcome, "\(theCase["detail"] ?? "")")
         let events = theCase["safety_events"] as? [[String: Any]] ?? []
         if let denied = expectation.denied {
-            #expect(events.contains { $0["kind"] as? String == "denied_syscall" && $0["syscall"] as? String == denied },
-                    "expected a recorded denial of \(denied), got \(events)")
+            #expect(
+                events.contains { $0["kind"] as? String == "denied_syscall" && $0["syscall"] as? String == denied },
+                "expected a recorded denial of \(denied), got \(events)")
         }
         if expectation.outcome != "ok" && expectation.outcome != "error" {
-            #expect(events.contains { $0["kind"] as? String == expectation.outcome }, "the outcome is a safety event too")
+            #expect(
+                events.contains { $0["kind"] as? String == expectation.outcome }, "the outcome is a safety event too")
         }
         if let fragment = expectation.answer {
             #expect((theCase["answer"] as? String ?? "").contains(fragment), "\(theCase["answer"] ?? "")")
@@ -93,8 +100,9 @@ struct HostilePluginTests {
         let events = try #require(report["safety_events"] as? [[String: Any]])
         let loading = events.filter { $0["phase"] as? String == "load" }
         for syscall in ["socket", "openat", "clone"] {
-            #expect(loading.contains { $0["syscall"] as? String == syscall && $0["case_id"] is NSNull },
-                    "constructor's \(syscall) recorded while loading: \(events)")
+            #expect(
+                loading.contains { $0["syscall"] as? String == syscall && $0["case_id"] is NSNull },
+                "constructor's \(syscall) recorded while loading: \(events)")
         }
         let categories = Set(loading.compactMap { $0["category"] as? String })
         #expect(categories.isSuperset(of: ["network", "filesystem", "process"]))
@@ -132,16 +140,20 @@ struct HostilePluginTests {
         let home = sandpit.directory
         let fm = FileManager.default
         for name in ["sandpit", "sandpit-worker"] {
-            try fm.copyItem(atPath: Sandpit.root.appendingPathComponent(".build/debug/\(name)").path, toPath: "\(home)/\(name)")
+            try fm.copyItem(
+                atPath: Sandpit.root.appendingPathComponent(".build/debug/\(name)").path, toPath: "\(home)/\(name)")
         }
         try fm.copyItem(atPath: Sandpit.hostile, toPath: "\(home)/plugins")
         try fm.copyItem(atPath: Sandpit.root.appendingPathComponent("sandboxes").path, toPath: "\(home)/sandboxes")
         try fm.copyItem(atPath: Sandpit.root.appendingPathComponent("fixtures").path, toPath: "\(home)/fixtures")
         chmod(home, 0o777)
         let launcher = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]
-        for expectation in Self.cases where ["hostile-tcp", "hostile-write-file", "hostile-exec", "hostile-fork",
-                                              "hostile-spin", "hostile-segfault", "hostile-kill-host",
-                                              "hostile-ptrace", "hostile-io-uring", "hostile-fds"].contains(expectation.plugin) {
+        for expectation in Self.cases
+        where [
+            "hostile-tcp", "hostile-write-file", "hostile-exec", "hostile-fork",
+            "hostile-spin", "hostile-segfault", "hostile-kill-host",
+            "hostile-ptrace", "hostile-io-uring", "hostile-fds",
+        ].contains(expectation.plugin) {
             let (result, report) = try Self.trial(
                 expectation.plugin, sandpit: sandpit, launcher: launcher, binary: "\(home)/sandpit",
                 pluginDirectory: "\(home)/plugins", environment: ["SANDPIT_HOME": home])

@@ -34,8 +34,11 @@ struct RunTests {
             #expect(cases >= 50)
             let outcomes = try #require(summary["outcomes"] as? [String: Int])
             #expect(outcomes["ok"] == cases, "every case answered: \(outcomes)")
-            #expect(Set(outcomes.keys) == ["ok", "error", "timeout", "memory_limit", "killed_by_policy", "crashed",
-                                           "output_limit", "protocol_error"])
+            #expect(
+                Set(outcomes.keys) == [
+                    "ok", "error", "timeout", "memory_limit", "killed_by_policy", "crashed",
+                    "output_limit", "protocol_error",
+                ])
             let latency = try #require(summary["latency_ms"] as? [String: Double])
             #expect(Set(latency.keys) == ["p50", "p95", "p99", "max"])
             #expect(latency["p50"]! <= latency["p95"]! && latency["p95"]! <= latency["max"]!)
@@ -54,7 +57,10 @@ struct RunTests {
             #expect(report["leaks"] is [Any])
         }
         // The triage baselines give real labels.
-        let keyword = try #require(trials.first { (($0["trial"] as? [String: Any])?["plugin"] as? [String: Any])?["name"] as? String == "keyword-triage" })
+        let keyword = try #require(
+            trials.first {
+                (($0["trial"] as? [String: Any])?["plugin"] as? [String: Any])?["name"] as? String == "keyword-triage"
+            })
         let answers = (keyword["cases"] as? [[String: Any]] ?? []).compactMap { $0["answer"] as? String }
         #expect(answers.allSatisfy { $0.contains("\"label\"") })
 
@@ -62,7 +68,11 @@ struct RunTests {
         #expect(listed.status == 0)
         let rows = try #require(try listed.json()["trials"] as? [[String: Any]])
         #expect(rows.count == 3)
-        #expect(rows.allSatisfy { $0["id"] is Int && $0["plugin"] is String && $0["status"] as? String == "complete" && $0["started_at"] is String })
+        #expect(
+            rows.allSatisfy {
+                $0["id"] is Int && $0["plugin"] is String && $0["status"] as? String == "complete"
+                    && $0["started_at"] is String
+            })
 
         let id = try #require(rows.first?["id"] as? Int)
         let shown = try sandpit.run(["show", "\(id)", "--json"])
@@ -111,8 +121,13 @@ struct RunTests {
         try "name: bad\nseccomp:\n  allow: [read, ptrace]\n".write(toFile: path, atomically: true, encoding: .utf8)
         let result = try sandpit.run(["run", Sandpit.plugins + "/echo.so", "--policy", path])
         #expect(result.status == 2)
-        #expect(result.stderr == "sandpit: error: \(path):3: ptrace can never be allowed: it is kernel attack surface or a way out of the sandbox\n")
-        #expect(try sandpit.run(["trials", "--json"]).json()["trials"] as? [Any] == nil || (try sandpit.run(["trials", "--json"]).json()["trials"] as? [Any])?.isEmpty == true)
+        #expect(
+            result.stderr
+                == "sandpit: error: \(path):3: ptrace can never be allowed: it is kernel attack surface or a way out of the sandbox\n"
+        )
+        #expect(
+            try sandpit.run(["trials", "--json"]).json()["trials"] as? [Any] == nil
+                || (try sandpit.run(["trials", "--json"]).json()["trials"] as? [Any])?.isEmpty == true)
     }
 
     @Test func unusableStoreIsAClearError() throws {

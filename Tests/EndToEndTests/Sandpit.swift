@@ -33,9 +33,10 @@ struct Sandpit {
     /// Runs `sandpit ARGS` with SANDPIT_STORE set to this test's store; `launcher` (such as
     /// setpriv) runs it instead when given, with the binary as its last argument.
     @discardableResult
-    func run(_ arguments: [String], binary: String = binary, launcher: [String] = [],
-             environment: [String: String] = [:]) throws -> Result
-    {
+    func run(
+        _ arguments: [String], binary: String = binary, launcher: [String] = [],
+        environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
         process.arguments = Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [binary]) + arguments
@@ -64,17 +65,21 @@ struct Sandpit {
     /// A copy of the standard policy with a shorter case time limit and less memory, so that
     /// tests that time out or exhaust memory finish quickly.
     func quickPolicy(wallSeconds: Double = 1) throws -> String {
-        let standard = try String(contentsOfFile: Self.root.appendingPathComponent("sandboxes/standard.yaml").path, encoding: .utf8)
-        let quick = standard.replacingOccurrences(of: "wall_seconds_per_case: 5", with: "wall_seconds_per_case: \(wallSeconds)")
-            .replacingOccurrences(of: "name: standard", with: "name: quick")
-            .replacingOccurrences(of: "memory: 2GiB", with: "memory: 256MiB")
+        let standard = try String(
+            contentsOfFile: Self.root.appendingPathComponent("sandboxes/standard.yaml").path, encoding: .utf8)
+        let quick = standard.replacingOccurrences(
+            of: "wall_seconds_per_case: 5", with: "wall_seconds_per_case: \(wallSeconds)"
+        )
+        .replacingOccurrences(of: "name: standard", with: "name: quick")
+        .replacingOccurrences(of: "memory: 2GiB", with: "memory: 256MiB")
         let path = directory + "/quick.yaml"
         try quick.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     static var builtPluginsExist: Bool {
-        FileManager.default.fileExists(atPath: binary) && FileManager.default.fileExists(atPath: hostile + "/hostile-tcp.so")
+        FileManager.default.fileExists(atPath: binary)
+            && FileManager.default.fileExists(atPath: hostile + "/hostile-tcp.so")
             && FileManager.default.fileExists(atPath: plugins + "/keyword-triage.so")
     }
 }

@@ -12,9 +12,10 @@ import Testing
         #expect(set.cases.count >= 50)
         #expect(set.kinds == ["triage"])
         #expect(Set(set.cases.map(\.id)).count == set.cases.count)
-        let labels = Set(set.cases.compactMap { c -> String? in
-            (try? JSONSerialization.jsonObject(with: Data(c.expected)) as? [String: Any])?["label"] as? String
-        })
+        let labels = Set(
+            set.cases.compactMap { c -> String? in
+                (try? JSONSerialization.jsonObject(with: Data(c.expected)) as? [String: Any])?["label"] as? String
+            })
         #expect(labels.count >= 5, "triage needs several services to route to")
     }
 
@@ -59,7 +60,10 @@ import Testing
         ("\(good)\n\(good)\n", 2, "duplicate id t-1"),
         ("\(good)\n\n\(good)\n", 2, "empty line"),
         (#"{"id":"x","kind":"triage","expected":{},"identifiers":[]}"#, 1, "missing \"input\""),
-        (#"{"id":"x","kind":"triage","input":{"text":"a"},"expected":{},"identifiers":[{"kind":"ird","value":"49091850","disclose":false}]}"#, 1, "not in the case's input"),
+        (
+            #"{"id":"x","kind":"triage","input":{"text":"a"},"expected":{},"identifiers":[{"kind":"ird","value":"49091850","disclose":false}]}"#,
+            1, "not in the case's input"
+        ),
         (#"{"kind":"triage","input":{},"expected":{},"identifiers":[]}"#, 1, "missing or bad \"id\""),
     ])
     func corruptFilesNameTheLine(text: String, line: Int, message: String) throws {
@@ -72,7 +76,9 @@ import Testing
     }
 
     @Test func unknownKindIsRefused() {
-        let error = #expect(throws: FixtureError.self) { try FixtureSet.load(directory: Self.catalogue, kinds: ["astrology"]) }
+        let error = #expect(throws: FixtureError.self) {
+            try FixtureSet.load(directory: Self.catalogue, kinds: ["astrology"])
+        }
         #expect(error?.description.contains("unknown case kind astrology") == true)
     }
 }

@@ -33,23 +33,24 @@ import Testing
         #expect(policy.required.isEmpty)
     }
 
-    @Test(arguments: [
-        ("", "the file is empty", nil),
-        ("name: x\nseccomp:\n  allow: [read]\nsurprise: 1\n", "unknown key surprise", 4),
-        ("name: x\nseccomp:\n  allow: [read, io_uring_setup]\n", "io_uring_setup can never be allowed", 3),
-        ("name: x\nseccomp:\n  allow: [\"@nonsense\"]\n", "unknown syscall group @nonsense", 3),
-        ("name: x\nseccomp:\n  allow: [read]\nlimits:\n  memory: lots\n", "memory: must be a size", 5),
-        ("name: x\nseccomp:\n  allow: [read]\nlimits:\n  memory: 1MiB\n", "memory below 64MiB", 5),
-        ("name: Bad Name\nseccomp:\n  allow: [read]\n", "name must be lowercase", 1),
-        ("seccomp:\n  allow: [read]\n", "name: missing", nil),
-        ("name: x\nseccomp:\n  allow: read\n", "allow: must be a list", 3),
-        ("name: x\nseccomp:\n  default: maybe\n  allow: [read]\n", "default must be notify, kill or errno", 3),
-        ("name: x\nseccomp:\n  default: {errno: EWHAT}\n  allow: [read]\n", "unknown errno EWHAT", 3),
-        ("name: x\nseccomp:\n  allow: [read]\nnetwork: host\n", "network must be none", 4),
-        ("name: x\nseccomp:\n  allow: [read]\nrequire: [seccomp, magic]\n", "unknown layer magic", 4),
-        ("name: x\nname: y\nseccomp:\n  allow: [read]\n", "name appears more than once", nil),
-        ("name: x\nseccomp: [1, 2\n", "not valid YAML", 3),
-    ] as [(String, String, Int?)])
+    @Test(
+        arguments: [
+            ("", "the file is empty", nil),
+            ("name: x\nseccomp:\n  allow: [read]\nsurprise: 1\n", "unknown key surprise", 4),
+            ("name: x\nseccomp:\n  allow: [read, io_uring_setup]\n", "io_uring_setup can never be allowed", 3),
+            ("name: x\nseccomp:\n  allow: [\"@nonsense\"]\n", "unknown syscall group @nonsense", 3),
+            ("name: x\nseccomp:\n  allow: [read]\nlimits:\n  memory: lots\n", "memory: must be a size", 5),
+            ("name: x\nseccomp:\n  allow: [read]\nlimits:\n  memory: 1MiB\n", "memory below 64MiB", 5),
+            ("name: Bad Name\nseccomp:\n  allow: [read]\n", "name must be lowercase", 1),
+            ("seccomp:\n  allow: [read]\n", "name: missing", nil),
+            ("name: x\nseccomp:\n  allow: read\n", "allow: must be a list", 3),
+            ("name: x\nseccomp:\n  default: maybe\n  allow: [read]\n", "default must be notify, kill or errno", 3),
+            ("name: x\nseccomp:\n  default: {errno: EWHAT}\n  allow: [read]\n", "unknown errno EWHAT", 3),
+            ("name: x\nseccomp:\n  allow: [read]\nnetwork: host\n", "network must be none", 4),
+            ("name: x\nseccomp:\n  allow: [read]\nrequire: [seccomp, magic]\n", "unknown layer magic", 4),
+            ("name: x\nname: y\nseccomp:\n  allow: [read]\n", "name appears more than once", nil),
+            ("name: x\nseccomp: [1, 2\n", "not valid YAML", 3),
+        ] as [(String, String, Int?)])
     func badPoliciesSayWhatAndWhere(text: String, message: String, line: Int?) {
         do {
             _ = try PolicyLoader.parse(text, file: "bad.yaml")

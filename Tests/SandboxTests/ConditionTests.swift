@@ -3,24 +3,25 @@ import Testing
 @testable import Sandbox
 
 @Suite struct ConditionTests {
-    @Test(arguments: [
-        ("mmap", [0, 4096, 0x3, 0x22, 0, 0], true),  // PROT_READ|PROT_WRITE
-        ("mmap", [0, 4096, 0x5, 0x22, 0, 0], false),  // PROT_EXEC
-        ("openat", [0, 0, 0x80000, 0, 0, 0], true),  // O_RDONLY|O_CLOEXEC
-        ("openat", [0, 0, 0x41, 0, 0, 0], false),  // O_WRONLY|O_CREAT
-        ("openat", [0, 0, 0x2, 0, 0, 0], false),  // O_RDWR
-        ("openat", [0, 0, 0x410000, 0, 0, 0], false),  // O_TMPFILE
-        ("clone", [0x3d0f00, 0, 0, 0, 0, 0], true),  // pthread_create's flags
-        ("clone", [0x11, 0, 0, 0, 0, 0], false),  // fork: SIGCHLD only
-        ("clone", [0x1001_0000, 0, 0, 0, 0, 0], false),  // CLONE_THREAD|CLONE_NEWUSER
-        ("ioctl", [1, 0x5401, 0, 0, 0, 0], true),  // TCGETS
-        ("ioctl", [1, 0xFFFF_FFFF_0000_5401, 0, 0, 0, 0], true),  // upper half ignored
-        ("ioctl", [1, 0x5412, 0, 0, 0, 0], false),  // TIOCSTI: push input into a terminal
-        ("fcntl", [3, 8, 0, 0, 0, 0], false),  // F_SETOWN
-        ("prlimit64", [0, 7, 0, 1234, 0, 0], true),  // read only
-        ("prlimit64", [0, 7, 1234, 0, 0, 0], false),  // setting a limit
-        ("read", [0, 0, 0, 0, 0, 0], true),
-    ] as [(String, [UInt64], Bool)])
+    @Test(
+        arguments: [
+            ("mmap", [0, 4096, 0x3, 0x22, 0, 0], true),  // PROT_READ|PROT_WRITE
+            ("mmap", [0, 4096, 0x5, 0x22, 0, 0], false),  // PROT_EXEC
+            ("openat", [0, 0, 0x80000, 0, 0, 0], true),  // O_RDONLY|O_CLOEXEC
+            ("openat", [0, 0, 0x41, 0, 0, 0], false),  // O_WRONLY|O_CREAT
+            ("openat", [0, 0, 0x2, 0, 0, 0], false),  // O_RDWR
+            ("openat", [0, 0, 0x410000, 0, 0, 0], false),  // O_TMPFILE
+            ("clone", [0x3d0f00, 0, 0, 0, 0, 0], true),  // pthread_create's flags
+            ("clone", [0x11, 0, 0, 0, 0, 0], false),  // fork: SIGCHLD only
+            ("clone", [0x1001_0000, 0, 0, 0, 0, 0], false),  // CLONE_THREAD|CLONE_NEWUSER
+            ("ioctl", [1, 0x5401, 0, 0, 0, 0], true),  // TCGETS
+            ("ioctl", [1, 0xFFFF_FFFF_0000_5401, 0, 0, 0, 0], true),  // upper half ignored
+            ("ioctl", [1, 0x5412, 0, 0, 0, 0], false),  // TIOCSTI: push input into a terminal
+            ("fcntl", [3, 8, 0, 0, 0, 0], false),  // F_SETOWN
+            ("prlimit64", [0, 7, 0, 1234, 0, 0], true),  // read only
+            ("prlimit64", [0, 7, 1234, 0, 0, 0], false),  // setting a limit
+            ("read", [0, 0, 0, 0, 0, 0], true),
+        ] as [(String, [UInt64], Bool)])
     func builtInConditions(name: String, arguments: [UInt64], permitted: Bool) {
         #expect(BuiltInConditions.permit(name, arguments) == permitted)
     }

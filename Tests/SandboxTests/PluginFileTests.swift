@@ -54,13 +54,16 @@ import WorkerProtocol
     }
 
     @Test func pluginRulesCatchBadHellos() {
-        #expect(PluginRules.problem(with: PluginHello(abiVersion: 1, name: "ok-name", version: "1", caseKinds: "*")) == nil)
+        #expect(
+            PluginRules.problem(with: PluginHello(abiVersion: 1, name: "ok-name", version: "1", caseKinds: "*")) == nil)
         #expect(PluginRules.problem(with: PluginHello(abiVersion: 2, name: "a", version: "1", caseKinds: "*")) != nil)
         #expect(PluginRules.problem(with: PluginHello(abiVersion: 1, name: "", version: "1", caseKinds: "*")) != nil)
         #expect(PluginRules.problem(with: PluginHello(abiVersion: 1, name: "A", version: "1", caseKinds: "*")) != nil)
         #expect(
-            PluginRules.problem(with: PluginHello(abiVersion: 1, name: String(repeating: "a", count: 65), version: "1",
-                                                  caseKinds: "*")) != nil)
+            PluginRules.problem(
+                with: PluginHello(
+                    abiVersion: 1, name: String(repeating: "a", count: 65), version: "1",
+                    caseKinds: "*")) != nil)
         #expect(PluginRules.problem(with: PluginHello(abiVersion: 1, name: "a", version: "", caseKinds: "*")) != nil)
         #expect(PluginRules.problem(with: PluginHello(abiVersion: 1, name: "a", version: "1", caseKinds: "")) != nil)
     }

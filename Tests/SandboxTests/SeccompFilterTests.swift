@@ -103,7 +103,8 @@ import Testing
 
     @Test func openForWritingIsKilled() async throws {
         await #expect(processExitsWith: .signal(SIGSYS)) {
-            let text = "name: probe\nseccomp:\n  default: kill\n  allow: [\"@basic-io\", \"@memory\", \"@file-read\", \"@exit\"]\n"
+            let text =
+                "name: probe\nseccomp:\n  default: kill\n  allow: [\"@basic-io\", \"@memory\", \"@file-read\", \"@exit\"]\n"
             let bpf = try! SeccompCompiler.compile(try! PolicyLoader.parse(text, file: "p"), policyPath: "p").bpf
             SeccompFilterTests.install(bpf)
             // openat(AT_FDCWD, "/tmp/x", O_WRONLY|O_CREAT)

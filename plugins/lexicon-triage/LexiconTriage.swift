@@ -80,10 +80,11 @@ struct LexiconTriage: Plugin {
     /// Lowercase, macrons removed, punctuation as spaces.
     static func fold(_ text: String) -> String {
         let macrons: [Character: Character] = ["ā": "a", "ē": "e", "ī": "i", "ō": "o", "ū": "u"]
-        return String(text.lowercased().map { character -> Character in
-            if let plain = macrons[character] { return plain }
-            return character.isLetter || character.isNumber ? character : " "
-        })
+        return String(
+            text.lowercased().map { character -> Character in
+                if let plain = macrons[character] { return plain }
+                return character.isLetter || character.isNumber ? character : " "
+            })
     }
 }
 
