@@ -36,6 +36,8 @@ public struct TrialCase: Sendable {
 public struct SafetyEvent: Sendable, Hashable {
     public enum Kind: String, Sendable {
         case deniedSyscall = "denied_syscall"
+        /// Let through and recorded under the `observe` default.
+        case observedSyscall = "observed_syscall"
         case timeout
         case memoryLimit = "memory_limit"
         case killedByPolicy = "killed_by_policy"

@@ -12,6 +12,8 @@ public struct CompiledFilter: Sendable {
     public var defaultAction: SeccompRules.DefaultAction
     /// Calls the host lets continue while the plugin loads and opens, by number.
     public var continueWhileLoading: [Int32: String]
+    /// Calls a rule sends to the host to be denied and recorded, whatever the default.
+    public var notifyRules: Set<Int32> = []
     /// Number of BPF instructions.
     public var instructionCount: Int { bpf.count / 8 }
 }
@@ -31,8 +33,9 @@ public enum SeccompCompiler {
     ]
     /// What `dlopen` needs; allowed while loading even under a policy that forbids it later.
     static let loadingNeeds = [
-        "openat", "newfstatat", "fstat", "pread64", "lseek", "mprotect", "mmap", "read", "close",
-        "munmap", "madvise", "getrandom",
+        "openat", "newfstatat", "fstat", "pread64", "lseek", "mprotect", "mmap", "read", "close", "munmap", "madvise",
+        "getrandom", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "getcwd", "statfs", "fstatfs",
+        "sched_getaffinity",
     ]
 
     /// Compiles `policy` for the native architecture.
@@ -42,7 +45,7 @@ public enum SeccompCompiler {
     public static func compile(_ policy: Policy, policyPath: String) throws(SandboxError) -> CompiledFilter {
         let defaultBits: UInt32
         switch policy.seccomp.defaultAction {
-        case .notify, .errno: defaultBits = UInt32(SCMP_ACT_NOTIFY)
+        case .notify, .errno, .observe: defaultBits = UInt32(SCMP_ACT_NOTIFY)
         case .kill: defaultBits = UInt32(SCMP_ACT_KILL_PROCESS)
         }
         guard let context = seccomp_init(defaultBits) else {
@@ -61,7 +64,8 @@ public enum SeccompCompiler {
         func number(_ name: String) throws(SandboxError) -> Int32 {
             let nr = seccomp_syscall_resolve_name(name)
             guard nr != __NR_SCMP_ERROR else {
-                throw SandboxError(.policy, path: policyPath, "unknown system call \(name)")
+                let place = policy.seccomp.places[name] ?? policyPath
+                throw SandboxError(.policy, path: place, "unknown system call \(name)")
             }
             return nr
         }
@@ -90,6 +94,25 @@ public enum SeccompCompiler {
 
         let allowed = Set(policy.seccomp.allowed)
         for name in policy.seccomp.allowed + workerNeeds { try allow(name) }
+        var notifyRules = Set<Int32>()
+        for rule in policy.seccomp.rules {
+            switch rule.action {
+            case .allow:
+                let builtIn = BuiltInConditions.alternatives(for: rule.syscall) ?? [[]]
+                for conditions in builtIn { try add(UInt32(SCMP_ACT_ALLOW), rule.syscall, conditions + rule.conditions) }
+            case .notify:
+                // libseccomp refuses a rule whose action is the default's: the default already does it.
+                if defaultBits != UInt32(SCMP_ACT_NOTIFY) || !rule.conditions.isEmpty {
+                    try add(UInt32(SCMP_ACT_NOTIFY), rule.syscall, rule.conditions)
+                }
+                notifyRules.insert(try number(rule.syscall))
+            case .kill:
+                if defaultBits != UInt32(SCMP_ACT_KILL_PROCESS) || !rule.conditions.isEmpty {
+                    try add(UInt32(SCMP_ACT_KILL_PROCESS), rule.syscall, rule.conditions)
+                }
+            case .errno(let code): try add(0x0005_0000 | UInt32(code), rule.syscall, rule.conditions)
+            }
+        }
         // Only the worker's socket: the fd that carries the listener to the host.
         try add(UInt32(SCMP_ACT_ALLOW), "sendmsg", [.int32(0, equals: 3)])
         try add(0x0005_0000 | UInt32(ENOSYS), "clone3", [])
@@ -112,7 +135,9 @@ public enum SeccompCompiler {
         }
 
         let bpf = try export(context, policyPath: policyPath)
-        return CompiledFilter(bpf: bpf, defaultAction: policy.seccomp.defaultAction, continueWhileLoading: whileLoading)
+        return CompiledFilter(
+            bpf: bpf, defaultAction: policy.seccomp.defaultAction, continueWhileLoading: whileLoading,
+            notifyRules: notifyRules)
     }
 
     private static func raw(_ condition: ArgumentCondition) -> scmp_arg_cmp {

@@ -11,6 +11,8 @@ extension WorkerSlot {
         case deny(errno: Int32, record: Bool)
         /// Kill the worker (a `kill` default).
         case kill
+        /// Let it run and record it (the `observe` default, for `policy learn`).
+        case observe
     }
 
     /// Answers every pending notification.
@@ -34,6 +36,9 @@ extension WorkerSlot {
             case .deny(let code, let record):
                 _ = sandpit_notification_respond(process.listener, note.id, code, -1, 0)
                 if record { recordDenial(name: name, number: note.syscall_nr, arguments: arguments, errno: code) }
+            case .observe:
+                _ = sandpit_notification_respond(process.listener, note.id, 0, 0, 1)
+                recordDenial(name: name, number: note.syscall_nr, arguments: arguments, errno: nil, observed: true)
             case .kill:
                 recordDenial(name: name, number: note.syscall_nr, arguments: arguments, errno: nil)
                 killReason = (.killedByPolicy, "\(name ?? "syscall \(note.syscall_nr)") is forbidden by the policy")
@@ -60,11 +65,14 @@ extension WorkerSlot {
             }
         }
         // A number with no name is a call this policy cannot know: ENOSYS, as for any new call.
-        guard name != nil else { return .deny(errno: ENOSYS, record: true) }
+        guard let name else { return .deny(errno: ENOSYS, record: true) }
+        if launch.filter.notifyRules.contains(number) { return .deny(errno: EPERM, record: true) }
         switch launch.filter.defaultAction {
         case .notify: return .deny(errno: EPERM, record: true)
         case .errno(let code): return .deny(errno: code, record: false)
         case .kill: return .kill
+        case .observe:
+            return SyscallGroups.kernelAttackSurface.contains(name) ? .deny(errno: EPERM, record: true) : .observe
         }
     }
 
@@ -79,11 +87,14 @@ extension WorkerSlot {
         }
     }
 
-    func recordDenial(name: String?, number: Int32, arguments: [UInt64], errno code: Int32?) {
-        denials += 1
-        let answer = code.map { $0 == EPERM ? "denied with EPERM" : "denied with errno \($0)" } ?? "worker killed"
+    func recordDenial(name: String?, number: Int32, arguments: [UInt64], errno code: Int32?, observed: Bool = false) {
+        if !observed { denials += 1 }
+        let answer =
+            observed
+            ? "allowed and recorded (observe)"
+            : code.map { $0 == EPERM ? "denied with EPERM" : "denied with errno \($0)" } ?? "worker killed"
         let event = SafetyEvent(
-            kind: .deniedSyscall, caseID: inFlight.first?.trialCase.id, syscall: name ?? "syscall_\(number)",
+            kind: observed ? .observedSyscall : .deniedSyscall, caseID: inFlight.first?.trialCase.id, syscall: name ?? "syscall_\(number)",
             arguments: arguments, detail: answer, category: SyscallCategory.of(name),
             phase: phase == .loading ? "load" : "run")
         if inFlight.isEmpty {

@@ -71,6 +71,28 @@ struct Fields {
         return out
     }
 
+    /// Each entry with the line it is on.
+    func optionalStringListWithLines(_ key: String) throws(PolicyError) -> [(String, Int?)]? {
+        guard let node = node(key) else { return nil }
+        guard let items = node.sequence else { throw error(key, "must be a list") }
+        var out: [(String, Int?)] = []
+        for item in items {
+            guard item.scalar != nil, let value = item.string else {
+                throw PolicyError(file: file, line: item.mark?.line, "\(key): every entry must be a string")
+            }
+            out.append((value, item.mark?.line ?? line(key)))
+        }
+        return out
+    }
+
+    func optionalBool(_ key: String) throws(PolicyError) -> Bool? {
+        guard let node = node(key) else { return nil }
+        guard node.scalar != nil, let text = node.string, ["true", "false"].contains(text) else {
+            throw error(key, "must be true or false")
+        }
+        return text == "true"
+    }
+
     func fields(_ key: String) throws(PolicyError) -> Fields {
         guard let value = try optionalFields(key) else { throw error(key, "missing (required in \(context))") }
         return value

@@ -15,13 +15,18 @@ public struct Policy: Sendable, Hashable {
     public var readOnlyPaths: [String]
     /// Isolation layers that must be active, or the trial refuses to start.
     public var required: Set<IsolationLayer>
-    /// Lowercase hex SHA-256 of the policy file's bytes, recorded with each trial.
+    /// Lowercase hex SHA-256 of the policy file's bytes (and its parents'), recorded with each trial.
     public var sha256: String
+    /// The policy this one extends, if any.
+    public var extends: String?
+    /// Whether `sandpit policy learn` wrote it (it covers only what was exercised).
+    public var learned: Bool = false
 
     public init(
         name: String, description: String, seccomp: SeccompRules, limits: Limits, readOnlyPaths: [String],
-        required: Set<IsolationLayer>, sha256: String
+        required: Set<IsolationLayer>, sha256: String, extends: String? = nil
     ) {
+        self.extends = extends
         self.name = name
         self.description = description
         self.seccomp = seccomp
@@ -42,6 +47,9 @@ public struct SeccompRules: Sendable, Hashable {
         case kill
         /// Denied with this errno, without a record. Only for policies that accept silence.
         case errno(Int32)
+        /// Let through and recorded, except kernel attack surface, which is denied and
+        /// recorded: how `sandpit policy learn` sees what a plugin needs.
+        case observe
     }
 
     /// What a call outside the allowlist gets.
@@ -50,11 +58,51 @@ public struct SeccompRules: Sendable, Hashable {
     public var allowed: [String]
     /// System calls allowed only while the plugin is being loaded and opened.
     public var allowedWhileLoading: [String]
+    /// Rules with conditions or actions of their own, in file order.
+    public var rules: [SyscallRule]
+    /// Set by `i_understand_this_is_unsafe: true`: lets the policy allow calls that open
+    /// kernel attack surface. `sandpit policy explain` says so loudly.
+    public var unsafe: Bool
+    /// Where each system call is named in the policy's files, for errors (name → "file:line").
+    public var places: [String: String]
 
-    public init(defaultAction: DefaultAction, allowed: [String], allowedWhileLoading: [String]) {
+    public init(
+        defaultAction: DefaultAction, allowed: [String], allowedWhileLoading: [String], rules: [SyscallRule] = [],
+        unsafe: Bool = false, places: [String: String] = [:]
+    ) {
         self.defaultAction = defaultAction
         self.allowed = allowed
         self.allowedWhileLoading = allowedWhileLoading
+        self.rules = rules
+        self.unsafe = unsafe
+        self.places = places
+    }
+}
+
+/// A rule for one system call: an action, taken when every condition holds.
+public struct SyscallRule: Sendable, Hashable {
+    public enum Action: Sendable, Hashable {
+        case allow
+        /// Denied with EPERM and recorded by the host.
+        case notify
+        /// The worker is killed; the case is `killed_by_policy`.
+        case kill
+        /// Denied with this errno, silently.
+        case errno(Int32)
+    }
+
+    public var syscall: String
+    public var action: Action
+    /// All must hold; empty means always.
+    public var conditions: [ArgumentCondition]
+    /// The condition texts as written, for explain and export.
+    public var conditionTexts: [String]
+
+    public init(syscall: String, action: Action, conditions: [ArgumentCondition], conditionTexts: [String]) {
+        self.syscall = syscall
+        self.action = action
+        self.conditions = conditions
+        self.conditionTexts = conditionTexts
     }
 }
 

@@ -48,6 +48,17 @@ public enum SyscallGroups {
         "execve", "execveat", "fork", "vfork", "kill", "tgkill", "tkill",
     ]
 
+    /// The part of ``neverAllowed`` that even the `observe` default denies: calls whose
+    /// mere use exposes kernel code a sandbox should never let a plugin reach.
+    public static let kernelAttackSurface: Set<String> = [
+        "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "userfaultfd", "keyctl",
+        "add_key", "request_key", "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_open",
+        "pidfd_getfd", "pidfd_send_signal", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
+        "fsopen", "fsmount", "fsconfig", "fspick", "mount_setattr", "unshare", "setns", "personality", "kexec_load",
+        "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot", "swapon", "swapoff", "acct",
+        "iopl", "ioperm", "syslog", "quotactl", "lookup_dcookie", "vhangup", "uselib", "seccomp",
+    ]
+
     /// Expands `@group` entries and removes duplicates, keeping first-seen order.
     ///
     /// - Throws: ``PolicyError`` naming an unknown group.

@@ -1,3 +1,4 @@
+import SandboxPolicy
 import Testing
 
 @testable import Sandbox

@@ -49,7 +49,7 @@ public struct ArgumentCondition: Sendable, Hashable {
 /// allows opening for reading, and so on. Each entry is a list of alternatives (any one
 /// suffices), each a list of conditions (all must hold).
 public enum BuiltInConditions {
-    static let protExec: UInt64 = 0x4
+    public static let protExec: UInt64 = 0x4
     /// O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | __O_TMPFILE
     static let openForWriting: UInt64 = 0x1 | 0x2 | 0x40 | 0x200 | 0x400 | 0x40_0000
     static let cloneThread: UInt64 = 0x0001_0000
