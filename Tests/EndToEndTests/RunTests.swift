@@ -123,7 +123,7 @@ struct RunTests {
         #expect(result.status == 2)
         #expect(
             result.stderr
-                == "sandpit: error: \(path):3: ptrace can never be allowed: it is kernel attack surface or a way out of the sandbox\n"
+                == "sandpit: error: \(path):3: ptrace can never be allowed: it is kernel attack surface or a way out of the sandbox (only i_understand_this_is_unsafe: true overrides this)\n"
         )
         #expect(
             try sandpit.run(["trials", "--json"]).json()["trials"] as? [Any] == nil
