@@ -16,6 +16,14 @@ public struct PluginFile: Sendable {
     /// DT_RUNPATH (or DT_RPATH) directories, with `$ORIGIN` expanded.
     public var runPaths: [String]
 
+    init(path: String, sha256: String, size: Int, needed: [String], runPaths: [String]) {
+        self.path = path
+        self.sha256 = sha256
+        self.size = size
+        self.needed = needed
+        self.runPaths = runPaths
+    }
+
     /// The Swift runtime the plugin needs, if any ("libswiftCore.so").
     public var needsSwiftRuntime: Bool { needed.contains { $0.hasPrefix("libswiftCore") } }
 

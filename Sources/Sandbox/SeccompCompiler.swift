@@ -69,8 +69,18 @@ public enum SeccompCompiler {
             }
             return nr
         }
-        func add(_ action: UInt32, _ name: String, _ conditions: [ArgumentCondition]) throws(SandboxError) {
+        func add(_ action: UInt32, _ name: String, _ unmerged: [ArgumentCondition]) throws(SandboxError) {
             let nr = try number(name)
+            let conditions: [ArgumentCondition]
+            switch Self.merge(unmerged) {
+            case .merged(let merged): conditions = merged
+            case .never: return  // no call can match: nothing to add
+            case .cannotCombine(let index):
+                let place = policy.seccomp.places[name] ?? policyPath
+                throw SandboxError(
+                    .policy, path: place,
+                    "\(name): two conditions on arg\(index) that libseccomp cannot combine (only masked == conditions on the same argument combine)")
+            }
             var raw = conditions.map(Self.raw)
             let rc = raw.withUnsafeMutableBufferPointer {
                 seccomp_rule_add_array(context, action, nr, UInt32($0.count), $0.baseAddress)
@@ -138,6 +148,40 @@ public enum SeccompCompiler {
         return CompiledFilter(
             bpf: bpf, defaultAction: policy.seccomp.defaultAction, continueWhileLoading: whileLoading,
             notifyRules: notifyRules)
+    }
+
+    enum Merged: Equatable {
+        case merged([ArgumentCondition])
+        /// The conditions contradict each other: no call matches.
+        case never
+        /// Two conditions on one argument that are not both masked equalities.
+        case cannotCombine(Int)
+    }
+
+    /// libseccomp takes one comparison per argument in a rule. Masked equalities on the same
+    /// argument combine: `a & m1 == v1` and `a & m2 == v2` is `a & (m1|m2) == v1|v2` when
+    /// they agree on the bits both masks cover, and nothing otherwise.
+    static func merge(_ conditions: [ArgumentCondition]) -> Merged {
+        var out: [ArgumentCondition] = []
+        for condition in conditions {
+            guard let i = out.firstIndex(where: { $0.index == condition.index }) else {
+                out.append(condition)
+                continue
+            }
+            func masked(_ c: ArgumentCondition) -> (UInt64, UInt64)? {
+                switch c.op {
+                case .maskedEqual(let mask): return (mask, c.value)
+                case .equal: return (UInt64.max, c.value)
+                default: return nil
+                }
+            }
+            guard let (m1, v1) = masked(out[i]), let (m2, v2) = masked(condition) else {
+                return .cannotCombine(condition.index)
+            }
+            guard v1 & m2 == v2 & m1 else { return .never }
+            out[i] = .masked(condition.index, m1 | m2, equals: v1 | v2)
+        }
+        return .merged(out)
     }
 
     private static func raw(_ condition: ArgumentCondition) -> scmp_arg_cmp {

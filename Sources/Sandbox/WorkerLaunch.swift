@@ -41,6 +41,24 @@ public struct WorkerLaunch: Sendable {
             answerLimit: policy.limits.answerBytes)
     }
 
+    /// A launch that locks a worker down and then fails to load a plugin that does not
+    /// exist: what `sandpit doctor` uses to see which layers this machine really gives.
+    init(probing workerExecutable: String, policy: Policy) throws(SandboxError) {
+        var open = policy
+        open.required = []
+        self.workerExecutable = workerExecutable
+        self.plugin = PluginFile(path: "/nonexistent/sandpit-probe.so", sha256: "", size: 0, needed: [], runPaths: [])
+        self.policy = open
+        self.policyPath = open.name
+        self.filter = try SeccompCompiler.compile(open, policyPath: open.name)
+        self.config = Array("{}".utf8)
+        self.setup = WorkerSetup(
+            pluginPath: plugin.path, config: config, limits: Self.limits(open.limits),
+            readablePaths: Self.readablePaths(plugin: plugin, policy: open, worker: workerExecutable),
+            useNamespaces: true, unprivilegedUID: unprivilegedUID, unprivilegedGID: unprivilegedGID, filter: filter.bpf,
+            answerLimit: open.limits.answerBytes)
+    }
+
     /// Directories where the dynamic loader finds system libraries.
     static let systemLibraryPaths = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/etc/ld.so.cache"]
 

@@ -53,6 +53,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     var peakRSSBytes: UInt64 = 0
     var workersStarted = 0
     var lastLoad: LoadedPlugin?
+    /// What the most recent worker's lock-down achieved, even if loading then failed.
+    var lastIsolation: Isolation?
     let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Denied calls a worker may make before it is killed: a loop of denials is an attack
@@ -138,6 +140,7 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
                         let (verified, checked) = Isolation.verify(pid: process.pid)
                         let got = Isolation(report: lockdown, verified: verified, checked: checked)
                         isolation = got
+                        lastIsolation = got
                         let missing = got.missing(launch.policy.required)
                         if !missing.isEmpty {
                             let names = missing.map(\.rawValue).joined(separator: ", ")

@@ -242,7 +242,8 @@ public enum PolicyLoader {
         if let actionNode = fields.node("action"), actionNode.mapping != nil {
             let inner = try Fields(actionNode, file: file, context: "action")
             let errnoName = try inner.string("errno")
-            guard let value = Errno.byName[errnoName] else {
+            guard let value = Errno.byName[errnoName] ?? Int32(errnoName).flatMap({ (1...4095).contains($0) ? $0 : nil })
+            else {
                 throw PolicyError(file: file, line: fields.line("action"), "unknown errno \(errnoName)")
             }
             action = .errno(value)
@@ -312,7 +313,7 @@ public enum PolicyLoader {
         }
         let inner = try Fields(node, file: file, context: "seccomp.default")
         let name = try inner.string("errno")
-        guard let value = Errno.byName[name] else {
+        guard let value = Errno.byName[name] ?? Int32(name).flatMap({ (1...4095).contains($0) ? $0 : nil }) else {
             throw PolicyError(file: file, line: line, "unknown errno \(name) (use EPERM, EACCES, ENOSYS, …)")
         }
         return .errno(value)

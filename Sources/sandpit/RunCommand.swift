@@ -76,24 +76,7 @@ struct RunCommand: ParsableCommand {
     }
 
     private func loadFixtures() throws(CLIError) -> FixtureSet {
-        let kinds: [String]? = cases == "all" ? nil : cases.split(separator: ",").map { String($0) }
-        do {
-            if let fixtures, fixtures.hasSuffix(".jsonl") {
-                var set = try FixtureSet.load(file: fixtures)
-                if let kinds { set.cases = set.cases.filter { kinds.contains($0.kind) } }
-                return set
-            }
-            guard let directory = fixtures ?? Locations.fixtures else {
-                throw CLIError(.fixtures, "no fixtures directory found; pass --fixtures or set SANDPIT_HOME")
-            }
-            return try FixtureSet.load(directory: directory, kinds: kinds)
-        } catch let error as FixtureError {
-            throw CLIError(.fixtures, error.description)
-        } catch let error as CLIError {
-            throw error
-        } catch {
-            throw CLIError(.fixtures, "\(error)")
-        }
+        try loadFixtureSet(fixtures: fixtures, cases: cases)
     }
 
     private func report(_ ids: [Int64], store: ComparisonStore) throws {

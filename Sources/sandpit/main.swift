@@ -13,7 +13,10 @@ struct Sandpit: ParsableCommand {
             outcome, latency and every denied system call is recorded in a SQLite store.
             """,
         version: version,
-        subcommands: [RunCommand.self, TrialsCommand.self, ShowCommand.self, PluginCommand.self])
+        subcommands: [
+            RunCommand.self, TrialsCommand.self, ShowCommand.self, PluginCommand.self, PolicyCommand.self,
+            DoctorCommand.self,
+        ])
 }
 
 Sandpit.main()
