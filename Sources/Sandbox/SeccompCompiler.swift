@@ -79,7 +79,8 @@ public enum SeccompCompiler {
                 let place = policy.seccomp.places[name] ?? policyPath
                 throw SandboxError(
                     .policy, path: place,
-                    "\(name): two conditions on arg\(index) that libseccomp cannot combine (only masked == conditions on the same argument combine)")
+                    "\(name): two conditions on arg\(index) that libseccomp cannot combine (only masked == conditions on the same argument combine)"
+                )
             }
             var raw = conditions.map(Self.raw)
             let rc = raw.withUnsafeMutableBufferPointer {
@@ -109,7 +110,9 @@ public enum SeccompCompiler {
             switch rule.action {
             case .allow:
                 let builtIn = BuiltInConditions.alternatives(for: rule.syscall) ?? [[]]
-                for conditions in builtIn { try add(UInt32(SCMP_ACT_ALLOW), rule.syscall, conditions + rule.conditions) }
+                for conditions in builtIn {
+                    try add(UInt32(SCMP_ACT_ALLOW), rule.syscall, conditions + rule.conditions)
+                }
             case .notify:
                 // libseccomp refuses a rule whose action is the default's: the default already does it.
                 if defaultBits != UInt32(SCMP_ACT_NOTIFY) || !rule.conditions.isEmpty {

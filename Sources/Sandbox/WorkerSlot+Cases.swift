@@ -59,7 +59,7 @@ extension WorkerSlot {
                 } else {
                     break
                 }
-                if inFlight.count == 1 { headStartedAt = now }
+                if inFlight.count == 1 { startHead(at: now) }
             }
             if inFlight.isEmpty {
                 shutdown()
@@ -88,7 +88,7 @@ extension WorkerSlot {
                 now = Self.now()
                 let head = inFlight.removeFirst()
                 emit(finish(head, answer: answer, latency: Int64((now - headStartedAt) / 1000)))
-                headStartedAt = now
+                startHead(at: now)
             }
             if let malformed, killReason == nil {
                 killReason = (.protocolError, "malformed frame from the worker (\(malformed))")
@@ -98,7 +98,13 @@ extension WorkerSlot {
             if killReason == nil && !inFlight.isEmpty && now >= deadline {
                 killReason = (.timeout, "ran past the \(limits.wallSecondsPerCase) s wall-clock limit")
             }
-            if !inFlight.isEmpty && now - headStartedAt > 20_000_000 { sampleMemory() }
+            if !inFlight.isEmpty && now - headStartedAt > 20_000_000 {
+                sampleMemory()
+                let used = Double(cpuTime() &- headCPUStart) / 1e9
+                if killReason == nil && cpuClock != nil && used > limits.cpuSecondsPerCase {
+                    killReason = (.timeout, "used more than \(limits.cpuSecondsPerCase) s of CPU")
+                }
+            }
 
             if killReason != nil || events.closed || endOfStream || process == nil || process?.reaped != nil {
                 retry = recoverFromDeath(emit: emit) + retry
@@ -161,6 +167,20 @@ extension WorkerSlot {
         }
         if nearMemoryLimit { return (.memoryLimit, "\(status) near the \(memory >> 20) MiB memory limit") }
         return (.crashed, "\(status) in the middle of a case")
+    }
+
+    /// Marks the moment the head case could start: its wall and CPU clocks start here.
+    func startHead(at now: UInt64) {
+        headStartedAt = now
+        headCPUStart = cpuTime()
+    }
+
+    /// The worker's CPU time (all threads), in nanoseconds; 0 when unknown.
+    func cpuTime() -> UInt64 {
+        guard let cpuClock else { return 0 }
+        var ts = timespec()
+        guard clock_gettime(cpuClock, &ts) == 0 else { return 0 }
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     /// Samples the worker's address-space size: RLIMIT_AS failures leave no other trace.

@@ -94,7 +94,8 @@ extension WorkerSlot {
             ? "allowed and recorded (observe)"
             : code.map { $0 == EPERM ? "denied with EPERM" : "denied with errno \($0)" } ?? "worker killed"
         let event = SafetyEvent(
-            kind: observed ? .observedSyscall : .deniedSyscall, caseID: inFlight.first?.trialCase.id, syscall: name ?? "syscall_\(number)",
+            kind: observed ? .observedSyscall : .deniedSyscall, caseID: inFlight.first?.trialCase.id,
+            syscall: name ?? "syscall_\(number)",
             arguments: arguments, detail: answer, category: SyscallCategory.of(name),
             phase: phase == .loading ? "load" : "run")
         if inFlight.isEmpty {

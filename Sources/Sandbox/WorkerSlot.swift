@@ -50,6 +50,9 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     /// Why the host killed the current worker, when it did.
     var killReason: (Outcome, String)?
     var peakVirtualBytes: UInt64 = 0
+    /// The worker's process CPU clock, and its reading when the running case started.
+    var cpuClock: clockid_t?  // process CPU clock ids are negative numbers
+    var headCPUStart: UInt64 = 0
     var peakRSSBytes: UInt64 = 0
     var workersStarted = 0
     var lastLoad: LoadedPlugin?
@@ -101,6 +104,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
         let process = try WorkerProcess.spawn(executable: launch.workerExecutable)
         self.process = process
         workersStarted += 1
+        var clock = clockid_t()
+        cpuClock = clock_getcpuclockid(process.pid, &clock) == 0 ? clock : nil
         queue(launch.setup.frame)
 
         var report: LockdownReport?

@@ -10,7 +10,8 @@ public enum ConditionParser {
     /// - Throws: a message naming what is wrong, for the caller to place in a ``PolicyError``.
     public static func parse(_ text: String, syscall: String) throws(ConditionError) -> ArgumentCondition {
         let tokens = tokenize(text)
-        guard tokens.count >= 3, tokens[0].hasPrefix("arg"), let index = Int(tokens[0].dropFirst(3)), (0...5).contains(index)
+        guard tokens.count >= 3, tokens[0].hasPrefix("arg"), let index = Int(tokens[0].dropFirst(3)),
+            (0...5).contains(index)
         else { throw ConditionError("\"\(text)\": a condition starts with arg0 … arg5") }
         let is32 = PolicyConstants.int32Arguments[syscall]?.contains(index) ?? false
         var rest = Array(tokens.dropFirst())

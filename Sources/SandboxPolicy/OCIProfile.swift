@@ -34,7 +34,8 @@ public enum OCIProfile {
         }
         var notCarried: [String] = []
         let defaultErrno = Int32(profile["defaultErrnoRet"] as? Int ?? 1)
-        var writer = PolicyWriter(name: name, description: "Imported from \(URL(fileURLWithPath: file).lastPathComponent)")
+        var writer = PolicyWriter(
+            name: name, description: "Imported from \(URL(fileURLWithPath: file).lastPathComponent)")
         switch defaultAction {
         case "SCMP_ACT_ERRNO":
             writer.defaultAction = defaultErrno == 1 ? .notify : .errno(defaultErrno)
@@ -45,10 +46,12 @@ public enum OCIProfile {
             writer.defaultAction = .kill
         case "SCMP_ACT_TRAP":
             writer.defaultAction = .kill
-            notCarried.append("defaultAction SCMP_ACT_TRAP becomes kill (a trap is cooperative: the plugin could catch it)")
+            notCarried.append(
+                "defaultAction SCMP_ACT_TRAP becomes kill (a trap is cooperative: the plugin could catch it)")
         default:
             writer.defaultAction = .notify
-            notCarried.append("defaultAction \(defaultAction) is not an allowlist; sandpit policies are: it becomes notify")
+            notCarried.append(
+                "defaultAction \(defaultAction) is not an allowlist; sandpit policies are: it becomes notify")
         }
         if let architectures = profile["architectures"] as? [String], !architectures.isEmpty,
             !architectures.contains("SCMP_ARCH_X86_64")
@@ -69,12 +72,18 @@ public enum OCIProfile {
             }
             let includes = entry["includes"] as? [String: Any] ?? [:]
             let excludes = entry["excludes"] as? [String: Any] ?? [:]
-            let label = names.count > 3 ? "\(names.prefix(3).joined(separator: ", ")) and \(names.count - 3) more" : names.joined(separator: ", ")
+            let label =
+                names.count > 3
+                ? "\(names.prefix(3).joined(separator: ", ")) and \(names.count - 3) more"
+                : names.joined(separator: ", ")
             if let caps = includes["caps"] as? [String], !caps.isEmpty {
-                notCarried.append("\(label): only with \(caps.joined(separator: ", ")) (sandpit workers have no capabilities)")
+                notCarried.append(
+                    "\(label): only with \(caps.joined(separator: ", ")) (sandpit workers have no capabilities)")
                 continue
             }
-            if let arches = includes["arches"] as? [String], !arches.isEmpty, nativeArchitectures.isDisjoint(with: arches) {
+            if let arches = includes["arches"] as? [String], !arches.isEmpty,
+                nativeArchitectures.isDisjoint(with: arches)
+            {
                 continue  // another architecture's rule: nothing to carry on this one
             }
             if let arches = excludes["arches"] as? [String], !nativeArchitectures.isDisjoint(with: arches) { continue }
@@ -85,7 +94,8 @@ public enum OCIProfile {
                 else { throw PolicyError(file: file, "syscalls[\(index)].args needs index, value and op") }
                 let valueTwo = (arg["valueTwo"] as? NSNumber)?.uint64Value ?? 0
                 if op == "SCMP_CMP_MASKED_EQ" {
-                    conditions.append("arg\(argIndex) & 0x\(String(value, radix: 16)) == 0x\(String(valueTwo, radix: 16))")
+                    conditions.append(
+                        "arg\(argIndex) & 0x\(String(value, radix: 16)) == 0x\(String(valueTwo, radix: 16))")
                 } else if let symbol = operators[op] {
                     conditions.append("arg\(argIndex) \(symbol) 0x\(String(value, radix: 16))")
                 } else {
@@ -146,7 +156,9 @@ public enum OCIProfile {
         ]
         if !foreign.isEmpty {
             let sample = foreign.prefix(6).joined(separator: ", ")
-            notCarried.append("\(foreign.count) names that are no system call on this architecture (\(sample)\(foreign.count > 6 ? ", …" : ""))")
+            notCarried.append(
+                "\(foreign.count) names that are no system call on this architecture (\(sample)\(foreign.count > 6 ? ", …" : ""))"
+            )
         }
         var seen = Set<String>()
         return Imported(yaml: writer.text, notCarried: notCarried.filter { seen.insert($0).inserted })
@@ -196,7 +208,8 @@ public enum OCIProfile {
             case .notify:
                 entry["action"] = "SCMP_ACT_ERRNO"
                 entry["errnoRet"] = 1
-                notes.append("\(rule.syscall): notify becomes SCMP_ACT_ERRNO(EPERM); nothing records it outside sandpit")
+                notes.append(
+                    "\(rule.syscall): notify becomes SCMP_ACT_ERRNO(EPERM); nothing records it outside sandpit")
             }
             syscalls.append(entry)
         }
@@ -215,8 +228,11 @@ public enum OCIProfile {
             profile["defaultAction"] = "SCMP_ACT_LOG"
             notes.append("default observe becomes SCMP_ACT_LOG, and kernel attack surface is no longer denied")
         }
-        notes.append("sandpit's host lets through what dlopen needs while a plugin loads, and signals a worker sends itself; an OCI profile has no such phase: add mprotect/mmap with PROT_EXEC and kill/tgkill if your runtime needs them")
-        let json = (try? JSONSerialization.data(withJSONObject: profile, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        notes.append(
+            "sandpit's host lets through what dlopen needs while a plugin loads, and signals a worker sends itself; an OCI profile has no such phase: add mprotect/mmap with PROT_EXEC and kill/tgkill if your runtime needs them"
+        )
+        let json =
+            (try? JSONSerialization.data(withJSONObject: profile, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return (json, notes)
     }
 }

@@ -114,6 +114,8 @@ public struct Limits: Sendable, Hashable {
     public var cpuSecondsPerWorker: UInt64
     /// Wall-clock seconds one case may take, enforced by the host.
     public var wallSecondsPerCase: Double
+    /// CPU seconds (all threads) one case may use, enforced by the host.
+    public var cpuSecondsPerCase: Double = 10
     /// Wall-clock seconds a whole trial may take; cases not started by then are `timeout`.
     public var wallSecondsPerTrial: Double
     /// Bytes one answer may hold.

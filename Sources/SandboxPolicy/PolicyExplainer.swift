@@ -41,12 +41,15 @@ public enum PolicyExplainer {
         if let parent = policy.extends { lines.append("  extends \(parent)") }
         if !policy.description.isEmpty { lines.append("  \(policy.description)") }
         if policy.learned {
-            lines.append("  LEARNED: written from what one plugin did on the cases it was run on; it covers only what was exercised.")
+            lines.append(
+                "  LEARNED: written from what one plugin did on the cases it was run on; it covers only what was exercised."
+            )
         }
         lines.append("")
         switch policy.seccomp.defaultAction {
         case .notify:
-            lines.append("Anything not listed is denied with EPERM and recorded by the host (syscall, arguments, case).")
+            lines.append(
+                "Anything not listed is denied with EPERM and recorded by the host (syscall, arguments, case).")
         case .kill: lines.append("Anything not listed kills the worker; the case is recorded as killed_by_policy.")
         case .errno(let code):
             lines.append("Anything not listed fails with errno \(code), SILENTLY: denials are not recorded.")
@@ -75,9 +78,12 @@ public enum PolicyExplainer {
         lines.append("")
         lines.append("It CANNOT:")
         for item in cannot { lines.append("  - \(item)") }
-        lines.append("  - write, create or delete files (opening for writing is refused by seccomp, and Landlock grants no write)")
-        lines.append("  - reach kernel attack surface: io_uring, bpf, perf_event_open, userfaultfd, keyctl, ptrace, "
-                     + "process_vm_*, mount, namespaces, personality, kexec, modules")
+        lines.append(
+            "  - write, create or delete files (opening for writing is refused by seccomp, and Landlock grants no write)"
+        )
+        lines.append(
+            "  - reach kernel attack surface: io_uring, bpf, perf_event_open, userfaultfd, keyctl, ptrace, "
+                + "process_vm_*, mount, namespaces, personality, kexec, modules")
         lines.append("  - signal any process but itself, or run 32-bit (int 0x80) system calls (the worker is killed)")
         for rule in policy.seccomp.rules where rule.action != .allow {
             let when = rule.conditionTexts.isEmpty ? "" : " when " + rule.conditionTexts.joined(separator: " and ")
@@ -100,17 +106,22 @@ public enum PolicyExplainer {
         }
         let l = policy.limits
         lines.append("")
-        lines.append("Limits: memory \(l.memoryBytes >> 20) MiB, \(format(l.wallSecondsPerCase)) s a case, "
-                     + "\(format(l.wallSecondsPerTrial)) s a trial, \(l.cpuSecondsPerWorker) CPU s a worker, "
-                     + "\(l.answerBytes >> 10) KiB an answer, \(l.outputBytes >> 10) KiB of stdout+stderr a case, "
-                     + "\(l.openFiles) open files, \(l.threads) threads.")
-        lines.append("Files: the plugin, its libraries and the Swift runtime, read only"
-                     + (policy.readOnlyPaths.isEmpty ? "; nothing else." : "; and " + policy.readOnlyPaths.joined(separator: ", ") + "."))
+        lines.append(
+            "Limits: memory \(l.memoryBytes >> 20) MiB, \(format(l.wallSecondsPerCase)) s a case, "
+                + "\(format(l.cpuSecondsPerCase)) CPU s a case, \(format(l.wallSecondsPerTrial)) s a trial, "
+                + "\(l.cpuSecondsPerWorker) CPU s a worker, "
+                + "\(l.answerBytes >> 10) KiB an answer, \(l.outputBytes >> 10) KiB of stdout+stderr a case, "
+                + "\(l.openFiles) open files, \(l.threads) threads.")
+        lines.append(
+            "Files: the plugin, its libraries and the Swift runtime, read only"
+                + (policy.readOnlyPaths.isEmpty
+                    ? "; nothing else." : "; and " + policy.readOnlyPaths.joined(separator: ", ") + "."))
         lines.append("Network: none.")
         let required = policy.required.map(\.rawValue).sorted()
-        lines.append(required.isEmpty
-            ? "Requires no layer: a trial runs with whatever this machine offers (and records it)."
-            : "Refuses to start unless these layers are active: \(required.joined(separator: ", ")).")
+        lines.append(
+            required.isEmpty
+                ? "Requires no layer: a trial runs with whatever this machine offers (and records it)."
+                : "Refuses to start unless these layers are active: \(required.joined(separator: ", ")).")
         if !risky.isEmpty {
             lines.append("")
             lines.append("RISKY:")
@@ -140,7 +151,9 @@ public struct PolicyDiff: Sendable {
         func entries(_ p: Policy) -> Set<String> {
             var set = Set(p.seccomp.allowed)
             for rule in p.seccomp.rules where rule.action == .allow {
-                set.insert(rule.conditionTexts.isEmpty ? rule.syscall : "\(rule.syscall) when \(rule.conditionTexts.joined(separator: " and "))")
+                set.insert(
+                    rule.conditionTexts.isEmpty
+                        ? rule.syscall : "\(rule.syscall) when \(rule.conditionTexts.joined(separator: " and "))")
             }
             for name in p.seccomp.allowedWhileLoading { set.insert("\(name) (while loading)") }
             return set
@@ -156,6 +169,7 @@ public struct PolicyDiff: Sendable {
         compare("default", "\(a.seccomp.defaultAction)", "\(b.seccomp.defaultAction)")
         compare("memory", a.limits.memoryBytes, b.limits.memoryBytes) { "\($0 >> 20) MiB" }
         compare("wall_seconds_per_case", a.limits.wallSecondsPerCase, b.limits.wallSecondsPerCase)
+        compare("cpu_seconds_per_case", a.limits.cpuSecondsPerCase, b.limits.cpuSecondsPerCase)
         compare("wall_seconds_per_trial", a.limits.wallSecondsPerTrial, b.limits.wallSecondsPerTrial)
         compare("cpu_seconds_per_worker", a.limits.cpuSecondsPerWorker, b.limits.cpuSecondsPerWorker)
         compare("answer_bytes", a.limits.answerBytes, b.limits.answerBytes)

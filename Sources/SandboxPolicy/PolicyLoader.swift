@@ -48,7 +48,8 @@ public enum PolicyLoader {
             let candidate = directory + "/" + nameOrPath + ".yaml"
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
         }
-        let looked = directories.isEmpty ? "no sandboxes directory found" : "looked in " + directories.joined(separator: ", ")
+        let looked =
+            directories.isEmpty ? "no sandboxes directory found" : "looked in " + directories.joined(separator: ", ")
         throw PolicyError(file: nameOrPath, "no such policy (\(looked))")
     }
 
@@ -73,7 +74,8 @@ public enum PolicyLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw PolicyError(file: file, "not UTF-8 text")
         }
-        return try parse(text, file: file, sha256: SHA256.hex(of: data)) { (parent: String, line: Int?) throws(PolicyError) in
+        return try parse(text, file: file, sha256: SHA256.hex(of: data)) {
+            (parent: String, line: Int?) throws(PolicyError) in
             let path: String
             do {
                 path = try locate(parent, searching: directories, near: file)
@@ -98,7 +100,8 @@ public enum PolicyLoader {
             let names = duplicates.sorted().joined(separator: ", ")
             throw PolicyError(
                 file: file, line: context.mark.line,
-                "\(names) \(duplicates.count == 1 ? "appears" : "appear") more than once in the mapping that starts here")
+                "\(names) \(duplicates.count == 1 ? "appears" : "appear") more than once in the mapping that starts here"
+            )
         } catch let error as YamlError {
             throw PolicyError(file: file, line: Self.line(of: error), "not valid YAML: \(Self.problem(of: error))")
         } catch {
@@ -106,8 +109,10 @@ public enum PolicyLoader {
         }
         guard let root else { throw PolicyError(file: file, "the file is empty") }
         let document = try Fields(root, file: file, context: "the policy")
-        try document.rejectUnknown(["name", "description", "extends", "learned", "seccomp", "limits", "filesystem",
-                                     "network", "require"])
+        try document.rejectUnknown([
+            "name", "description", "extends", "learned", "seccomp", "limits", "filesystem",
+            "network", "require",
+        ])
 
         let name = try document.string("name")
         guard name.range(of: "^[a-z0-9][a-z0-9-]{0,63}$", options: .regularExpression) != nil else {
@@ -122,12 +127,16 @@ public enum PolicyLoader {
         // seccomp
         let seccompFields = try document.optionalFields("seccomp")
         if base == nil && seccompFields == nil {
-            throw PolicyError(file: file, line: document.line("name"), "seccomp: missing (required unless the policy extends another)")
+            throw PolicyError(
+                file: file, line: document.line("name"), "seccomp: missing (required unless the policy extends another)"
+            )
         }
         var seccomp = base?.seccomp ?? SeccompRules(defaultAction: .notify, allowed: [], allowedWhileLoading: [])
         if let seccompFields {
-            try seccompFields.rejectUnknown(["default", "allow", "allow_while_loading", "rules",
-                                             "i_understand_this_is_unsafe"])
+            try seccompFields.rejectUnknown([
+                "default", "allow", "allow_while_loading", "rules",
+                "i_understand_this_is_unsafe",
+            ])
             if seccompFields.node("default") != nil {
                 seccomp.defaultAction = try parseDefault(seccompFields, file: file)
             }
@@ -142,7 +151,9 @@ public enum PolicyLoader {
                     for syscall in names {
                         seccomp.places[syscall] = seccomp.places[syscall] ?? "\(file):\(line ?? 0)"
                         if isLoading {
-                            if !seccomp.allowedWhileLoading.contains(syscall) { seccomp.allowedWhileLoading.append(syscall) }
+                            if !seccomp.allowedWhileLoading.contains(syscall) {
+                                seccomp.allowedWhileLoading.append(syscall)
+                            }
                         } else if !seccomp.allowed.contains(syscall) {
                             seccomp.allowed.append(syscall)
                         }
@@ -166,8 +177,10 @@ public enum PolicyLoader {
         var limits = base?.limits ?? Limits.defaults
         if let limitFields = try document.optionalFields("limits") {
             limits.memoryBytes = try limitFields.bytes("memory") ?? limits.memoryBytes
-            limits.cpuSecondsPerWorker = try limitFields.unsigned("cpu_seconds_per_worker") ?? limits.cpuSecondsPerWorker
+            limits.cpuSecondsPerWorker =
+                try limitFields.unsigned("cpu_seconds_per_worker") ?? limits.cpuSecondsPerWorker
             limits.wallSecondsPerCase = try limitFields.seconds("wall_seconds_per_case") ?? limits.wallSecondsPerCase
+            limits.cpuSecondsPerCase = try limitFields.seconds("cpu_seconds_per_case") ?? limits.cpuSecondsPerCase
             limits.wallSecondsPerTrial = try limitFields.seconds("wall_seconds_per_trial") ?? limits.wallSecondsPerTrial
             limits.answerBytes = try limitFields.bytes("answer_bytes") ?? limits.answerBytes
             limits.outputBytes = try limitFields.bytes("output_bytes") ?? limits.outputBytes
@@ -175,11 +188,14 @@ public enum PolicyLoader {
             limits.openFiles = try limitFields.unsigned("open_files") ?? limits.openFiles
             limits.threads = try limitFields.unsigned("threads") ?? limits.threads
             try limitFields.rejectUnknown([
-                "memory", "cpu_seconds_per_worker", "wall_seconds_per_case", "wall_seconds_per_trial", "answer_bytes",
+                "memory", "cpu_seconds_per_worker", "cpu_seconds_per_case", "wall_seconds_per_case",
+                "wall_seconds_per_trial",
+                "answer_bytes",
                 "output_bytes", "file_size", "open_files", "threads",
             ])
             guard limits.memoryBytes >= 64 << 20 else {
-                throw PolicyError(file: file, line: limitFields.line("memory"), "memory below 64MiB cannot load a plugin")
+                throw PolicyError(
+                    file: file, line: limitFields.line("memory"), "memory below 64MiB cannot load a plugin")
             }
             guard limits.openFiles >= 8 else {
                 throw PolicyError(file: file, line: limitFields.line("open_files"), "open_files must be at least 8")
@@ -202,19 +218,22 @@ public enum PolicyLoader {
                     throw PolicyError(file: file, line: fs.line("read_only"), "a path with a NUL byte in read_only")
                 }
                 // Relative paths are relative to the policy file, so a policy means the same from any directory.
-                let absolute = path.hasPrefix("/")
+                let absolute =
+                    path.hasPrefix("/")
                     ? path : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(path).path
                 if !readOnly.contains(absolute) { readOnly.append(absolute) }
             }
         }
         if let network = try document.optionalString("network"), network != "none" {
-            throw PolicyError(file: file, line: document.line("network"), "network must be none (the only value for now)")
+            throw PolicyError(
+                file: file, line: document.line("network"), "network must be none (the only value for now)")
         }
         var required = base?.required ?? []
         for layer in try document.optionalStringList("require") ?? [] {
             guard let value = IsolationLayer(rawValue: layer) else {
                 let known = IsolationLayer.allCases.map(\.rawValue).sorted().joined(separator: ", ")
-                throw PolicyError(file: file, line: document.line("require"), "unknown layer \(layer) (known: \(known))")
+                throw PolicyError(
+                    file: file, line: document.line("require"), "unknown layer \(layer) (known: \(known))")
             }
             required.insert(value)
         }
@@ -242,7 +261,8 @@ public enum PolicyLoader {
         if let actionNode = fields.node("action"), actionNode.mapping != nil {
             let inner = try Fields(actionNode, file: file, context: "action")
             let errnoName = try inner.string("errno")
-            guard let value = Errno.byName[errnoName] ?? Int32(errnoName).flatMap({ (1...4095).contains($0) ? $0 : nil })
+            guard
+                let value = Errno.byName[errnoName] ?? Int32(errnoName).flatMap({ (1...4095).contains($0) ? $0 : nil })
             else {
                 throw PolicyError(file: file, line: fields.line("action"), "unknown errno \(errnoName)")
             }
@@ -253,8 +273,9 @@ public enum PolicyLoader {
             case "notify", "deny": action = .notify
             case "kill": action = .kill
             case let other:
-                throw PolicyError(file: file, line: fields.line("action"),
-                                  "action must be allow, notify, kill or errno: NAME, not \(other)")
+                throw PolicyError(
+                    file: file, line: fields.line("action"),
+                    "action must be allow, notify, kill or errno: NAME, not \(other)")
             }
         }
         var conditions: [ArgumentCondition] = []
@@ -292,7 +313,8 @@ public enum PolicyLoader {
         for rule in seccomp.rules where rule.conditions.isEmpty {
             if let earlier = unconditional[rule.syscall], earlier != rule.action {
                 throw PolicyError(
-                    file: file, line: line(rule.syscall), "\(rule.syscall) has two rules with different actions and no conditions")
+                    file: file, line: line(rule.syscall),
+                    "\(rule.syscall) has two rules with different actions and no conditions")
             }
             unconditional[rule.syscall] = rule.action
         }

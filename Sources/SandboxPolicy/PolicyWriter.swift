@@ -39,13 +39,16 @@ public struct PolicyWriter {
             for rule in rules {
                 out.append("    - syscall: \(rule.syscall)")
                 out.append("      action: \(actionText(rule.action))")
-                if !rule.when.isEmpty { out.append("      when: [" + rule.when.map(quoted).joined(separator: ", ") + "]") }
+                if !rule.when.isEmpty {
+                    out.append("      when: [" + rule.when.map(quoted).joined(separator: ", ") + "]")
+                }
             }
         }
         out.append("")
         out.append("limits:")
         out.append("  memory: \(limits.memoryBytes >> 20)MiB")
         out.append("  cpu_seconds_per_worker: \(limits.cpuSecondsPerWorker)")
+        out.append("  cpu_seconds_per_case: \(limits.cpuSecondsPerCase)")
         out.append("  wall_seconds_per_case: \(limits.wallSecondsPerCase)")
         out.append("  wall_seconds_per_trial: \(limits.wallSecondsPerTrial)")
         out.append("  answer_bytes: \(limits.answerBytes)")

@@ -21,7 +21,8 @@ public enum SyscallGroups {
         ],
         "process-info": [
             "getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups",
-            "uname", "getrandom", "prlimit64", "getrlimit", "getrusage", "sysinfo", "getcpu",
+            "uname", "getrandom", "prlimit64", "getrlimit", "getrusage", "sysinfo", "getcpu", "getpgid", "getpgrp",
+            "getsid",
         ],
         "file-read": [
             "openat", "open", "readlink", "readlinkat", "access", "faccessat", "faccessat2", "getdents64", "getcwd",

@@ -7,7 +7,9 @@ import SandboxPolicy
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Show what this machine supports (Landlock, namespaces, seccomp notification, cgroups) and what it means for each policy.")
+        abstract:
+            "Show what this machine supports (Landlock, namespaces, seccomp notification, cgroups) and what it means for each policy."
+    )
 
     @OptionGroup var output: OutputOptions
 
@@ -59,7 +61,8 @@ struct DoctorCommand: ParsableCommand {
                 }
             }
             let report = Report(
-                kernel: machine.kernel, runningAsRoot: machine.runningAsRoot, landlockABI: machine.isolation.landlockABI,
+                kernel: machine.kernel, runningAsRoot: machine.runningAsRoot,
+                landlockABI: machine.isolation.landlockABI,
                 seccompAPILevel: machine.seccompAPILevel, userNotification: machine.userNotification,
                 cgroupVersion: machine.cgroupVersion, layers: machine.isolation.layers, notes: machine.isolation.notes,
                 policies: verdicts)
@@ -68,16 +71,25 @@ struct DoctorCommand: ParsableCommand {
                 return
             }
             func yes(_ value: Bool) -> String { value ? "yes" : "NO" }
-            Output.line("kernel              \(report.kernel)\(report.runningAsRoot ? "  (running as root: workers become uid 65534)" : "")")
-            Output.line("landlock            " + (report.landlockABI > 0 ? "ABI \(report.landlockABI)" : "NO")
-                        + (report.landlockABI >= 4 ? " (TCP rules)" : "") + (report.landlockABI >= 6 ? " (scopes: abstract sockets, signals)" : ""))
-            Output.line("seccomp             \(yes(report.layers["seccomp"] == true)), user notification \(yes(report.userNotification)) (libseccomp API \(report.seccompAPILevel))")
+            Output.line(
+                "kernel              \(report.kernel)\(report.runningAsRoot ? "  (running as root: workers become uid 65534)" : "")"
+            )
+            Output.line(
+                "landlock            " + (report.landlockABI > 0 ? "ABI \(report.landlockABI)" : "NO")
+                    + (report.landlockABI >= 4 ? " (TCP rules)" : "")
+                    + (report.landlockABI >= 6 ? " (scopes: abstract sockets, signals)" : ""))
+            Output.line(
+                "seccomp             \(yes(report.layers["seccomp"] == true)), user notification \(yes(report.userNotification)) (libseccomp API \(report.seccompAPILevel))"
+            )
             Output.line("user namespaces     \(yes(report.layers["user_namespace"] == true))")
             Output.line("net namespaces      \(yes(report.layers["net_namespace"] == true))")
-            Output.line("cgroups             \(report.cgroupVersion) (not used yet: limits are rlimits and host timers)")
+            Output.line(
+                "cgroups             \(report.cgroupVersion) (not used yet: limits are rlimits and host timers)")
             Output.line("")
             Output.line("A worker locked down here got:")
-            for (name, on) in report.layers.sorted(by: { $0.key < $1.key }) { Output.line("  \(on ? "+" : "-") \(name)") }
+            for (name, on) in report.layers.sorted(by: { $0.key < $1.key }) {
+                Output.line("  \(on ? "+" : "-") \(name)")
+            }
             for note in report.notes { Output.line("    \(note)") }
             Output.line("")
             Output.line("Policies:")
@@ -87,7 +99,8 @@ struct DoctorCommand: ParsableCommand {
                 } else if verdict.usable {
                     Output.line("  \(verdict.name): ok, every layer it requires is active")
                 } else {
-                    Output.line("  \(verdict.name): REFUSES TO START here: needs \(verdict.missing.joined(separator: ", "))")
+                    Output.line(
+                        "  \(verdict.name): REFUSES TO START here: needs \(verdict.missing.joined(separator: ", "))")
                 }
             }
         }

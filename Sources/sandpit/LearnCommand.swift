@@ -11,7 +11,8 @@ extension PolicyCommand {
     struct Learn: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a plugin under the observe policy and write the least policy that allows what it did.",
-            discussion: "A learned policy covers only what was exercised: cases the plugin was not run on may need more.")
+            discussion:
+                "A learned policy covers only what was exercised: cases the plugin was not run on may need more.")
 
         @Argument(help: "The plugin .so.") var plugin: String
         @Option(help: "Case kinds to run, comma-separated, or all.") var cases = "all"
@@ -73,13 +74,16 @@ extension PolicyCommand {
                 let (learned, _, filter) = try PolicyCommand.compile(output)
                 let counts = outcomes.withLock { $0 }.map { "\($0.key.rawValue) \($0.value)" }.sorted()
                 Output.line("ran \(chosen.count) cases under \(policy.name): \(counts.joined(separator: ", "))")
-                Output.line("wrote \(output): policy \(learned.name), \(learned.seccomp.allowed.count) calls allowed, "
-                            + "\(learned.seccomp.rules.count) rules, \(filter.instructionCount) BPF instructions")
+                Output.line(
+                    "wrote \(output): policy \(learned.name), \(learned.seccomp.allowed.count) calls allowed, "
+                        + "\(learned.seccomp.rules.count) rules, \(filter.instructionCount) BPF instructions")
                 let refused = Set(seen.filter { $0.kind == .deniedSyscall }.compactMap(\.syscall)).sorted()
                 if !refused.isEmpty {
-                    Output.line("denied even while observing (kernel attack surface): \(refused.joined(separator: ", "))")
+                    Output.line(
+                        "denied even while observing (kernel attack surface): \(refused.joined(separator: ", "))")
                 }
-                Diagnostics.warning("a learned policy covers only what was exercised; run the plugin on more cases to widen it")
+                Diagnostics.warning(
+                    "a learned policy covers only what was exercised; run the plugin on more cases to widen it")
             }
         }
 
@@ -106,7 +110,9 @@ extension PolicyCommand {
             let slug = plugin.hello.name
             var writer = PolicyWriter(
                 name: "learned-\(slug)".prefix(64).description,
-                description: "Learned from \(plugin.hello.name) \(plugin.hello.version) on \(cases) cases (\(kinds.joined(separator: ", ")))")
+                description:
+                    "Learned from \(plugin.hello.name) \(plugin.hello.version) on \(cases) cases (\(kinds.joined(separator: ", ")))"
+            )
             writer.learned = true
             writer.header = [
                 "LEARNED by `sandpit policy learn` under the \(base.name) policy.",

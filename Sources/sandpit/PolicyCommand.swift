@@ -23,7 +23,8 @@ struct PolicyCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate policies: syntax, names, constants, conditions, extends. Non-zero on the first bad one.")
+            abstract: "Validate policies: syntax, names, constants, conditions, extends. Non-zero on the first bad one."
+        )
 
         @Argument(help: "Policy files or names.")
         var policies: [String]
@@ -45,11 +46,14 @@ struct PolicyCommand: ParsableCommand {
             for name in policies {
                 do throws(CLIError) {
                     let (policy, path, filter) = try PolicyCommand.compile(name)
-                    rows.append(Row(policy: policy.name, path: path, ok: true, error: nil,
-                                    instructions: filter.instructionCount, sha256: policy.sha256))
+                    rows.append(
+                        Row(
+                            policy: policy.name, path: path, ok: true, error: nil,
+                            instructions: filter.instructionCount, sha256: policy.sha256))
                 } catch {
                     failed = true
-                    rows.append(Row(policy: name, path: name, ok: false, error: error.message, instructions: nil, sha256: nil))
+                    rows.append(
+                        Row(policy: name, path: name, ok: false, error: error.message, instructions: nil, sha256: nil))
                     if !output.json { Diagnostics.error(error.message) }
                 }
             }
@@ -103,26 +107,35 @@ struct PolicyCommand: ParsableCommand {
                 let (second, secondPath, _) = try PolicyCommand.compile(b)
                 let diff = PolicyDiff(first, second)
                 if output.json {
-                    try Output.json(Report(onlyInA: diff.onlyInFirst, onlyInB: diff.onlyInSecond, changes: diff.changes))
+                    try Output.json(
+                        Report(onlyInA: diff.onlyInFirst, onlyInB: diff.onlyInSecond, changes: diff.changes))
                     return
                 }
                 Output.line("\(secondPath) allows what \(firstPath) does not:")
-                Output.line(diff.onlyInSecond.isEmpty ? "  (nothing)" : diff.onlyInSecond.map { "  + \($0)" }.joined(separator: "\n"))
+                Output.line(
+                    diff.onlyInSecond.isEmpty
+                        ? "  (nothing)" : diff.onlyInSecond.map { "  + \($0)" }.joined(separator: "\n"))
                 Output.line("\(firstPath) allows what \(secondPath) does not:")
-                Output.line(diff.onlyInFirst.isEmpty ? "  (nothing)" : diff.onlyInFirst.map { "  - \($0)" }.joined(separator: "\n"))
+                Output.line(
+                    diff.onlyInFirst.isEmpty
+                        ? "  (nothing)" : diff.onlyInFirst.map { "  - \($0)" }.joined(separator: "\n"))
                 Output.line("Other differences (A → B):")
-                Output.line(diff.changes.isEmpty ? "  (none)" : diff.changes.map { "  ~ \($0)" }.joined(separator: "\n"))
+                Output.line(
+                    diff.changes.isEmpty ? "  (none)" : diff.changes.map { "  ~ \($0)" }.joined(separator: "\n"))
             }
         }
     }
 
     struct Groups: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the syscall groups a policy can allow as @name.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the syscall groups a policy can allow as @name.")
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             if output.json {
-                try Output.json(["groups": SyscallGroups.all, "never_allowed": ["names": SyscallGroups.neverAllowed.sorted()]])
+                try Output.json([
+                    "groups": SyscallGroups.all, "never_allowed": ["names": SyscallGroups.neverAllowed.sorted()],
+                ])
                 return
             }
             for (name, members) in SyscallGroups.all.sorted(by: { $0.key < $1.key }) {
@@ -136,7 +149,8 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Constants: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the named constants argument conditions may use.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the named constants argument conditions may use.")
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -163,7 +177,8 @@ struct PolicyCommand: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: profile) else {
                     throw CLIError(.policy, "\(profile): cannot read the file")
                 }
-                let policyName = name ?? URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent.lowercased()
+                let policyName =
+                    name ?? URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent.lowercased()
                 let imported: OCIProfile.Imported
                 do throws(PolicyError) {
                     imported = try OCIProfile.importProfile(data, file: profile, name: policyName) {
@@ -179,8 +194,9 @@ struct PolicyCommand: ParsableCommand {
                     throw CLIError(.policy, "\(output): cannot write (\(error.localizedDescription))")
                 }
                 let (policy, _, filter) = try PolicyCommand.compile(output)
-                Output.line("wrote \(output): policy \(policy.name), \(policy.seccomp.allowed.count) calls allowed, "
-                            + "\(policy.seccomp.rules.count) rules, \(filter.instructionCount) BPF instructions")
+                Output.line(
+                    "wrote \(output): policy \(policy.name), \(policy.seccomp.allowed.count) calls allowed, "
+                        + "\(policy.seccomp.rules.count) rules, \(filter.instructionCount) BPF instructions")
                 if !imported.notCarried.isEmpty {
                     Output.line("Not carried over (\(imported.notCarried.count)):")
                     for item in imported.notCarried { Output.line("  - \(item)") }

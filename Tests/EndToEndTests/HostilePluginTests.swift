@@ -17,6 +17,9 @@ struct HostilePluginTests {
 
     static let cases: [Expectation] = [
         .init(plugin: "hostile-tcp", outcome: "ok", denied: "socket", answer: "blocked"),
+        .init(plugin: "hostile-thread-connect", outcome: "ok", denied: "socket", answer: "blocked"),
+        .init(plugin: "hostile-proc-read", outcome: "ok", denied: nil, answer: "Permission denied"),
+        .init(plugin: "hostile-kill-group", outcome: "ok", denied: "kill", answer: "blocked"),
         .init(plugin: "hostile-udp", outcome: "ok", denied: "socket", answer: "blocked"),
         .init(plugin: "hostile-unix", outcome: "ok", denied: "socket", answer: "blocked"),
         .init(plugin: "hostile-write-file", outcome: "ok", denied: "openat", answer: "blocked"),
@@ -91,6 +94,23 @@ struct HostilePluginTests {
         try Self.check(expectation, result, report)
         #expect(!FileManager.default.fileExists(atPath: "/tmp/sandpit-hostile-escape"))
         #expect(!FileManager.default.fileExists(atPath: "/tmp/sandpit-hostile-exec"))
+    }
+
+    @Test func cpuLimitPerCaseIsEnforcedBeforeTheWallClockOne() throws {
+        let sandpit = try Sandpit()
+        let policy = sandpit.directory + "/cpu.yaml"
+        try
+            "name: cpu\nextends: \(Sandpit.root.path)/sandboxes/standard.yaml\nlimits:\n  cpu_seconds_per_case: 0.3\n  wall_seconds_per_case: 20\n"
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        let started = Date()
+        let result = try sandpit.run([
+            "run", Sandpit.hostile + "/hostile-spin.so", "--limit", "1", "--policy", policy, "--json",
+        ])
+        let theCase = try #require(
+            ((try result.json()["trials"] as? [[String: Any]])?.first?["cases"] as? [[String: Any]])?.first)
+        #expect(theCase["outcome"] as? String == "timeout")
+        #expect((theCase["detail"] as? String)?.contains("CPU") == true, "\(theCase["detail"] ?? "")")
+        #expect(Date().timeIntervalSince(started) < 10, "killed on CPU, long before the 20 s wall limit")
     }
 
     @Test func constructorAttacksAreConfinedAndRecordedAsLoading() throws {

@@ -5,8 +5,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${1:-$root/.build/test-plugins}
 mkdir -p "$out"
-cc_flags=(-shared -fPIC -O1 -w -I "$root/Sources/SandpitPluginABI/include")
-attacks=(tcp udp unix write_file read_outside exec memfd_exec fork fork_bomb constructor spin sleep segfault abort
+cc_flags=(-shared -fPIC -O1 -w -pthread -I "$root/Sources/SandpitPluginABI/include")
+attacks=(tcp thread_connect proc_read kill_group udp unix write_file read_outside exec memfd_exec fork fork_bomb constructor spin sleep segfault abort
          exit memory stdout_flood answer_flood bad_json error kill_host ptrace io_uring unshare int80 fds env
          write_inherited open_fails null_run no_symbol harmless)
 for attack in "${attacks[@]}"; do

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,11 @@ static int write_file(void) {
     return rc;
 }
 
+static void *connect_from_thread(void *result) {
+    *(int *)result = tcp_connect();
+    return NULL;
+}
+
 #if defined(ATTACK_CONSTRUCTOR)
 /* Runs at dlopen, before the host has called anything. */
 __attribute__((constructor)) static void attack_on_load(void) {
@@ -90,6 +96,24 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
     (void)input_len;
 #if defined(ATTACK_TCP)
     return result_of(answer, tcp_connect(), "tcp connect to 127.0.0.1:22");
+#elif defined(ATTACK_THREAD_CONNECT)
+    pthread_t thread;
+    int result = 0;
+    if (pthread_create(&thread, NULL, connect_from_thread, &result) != 0) return answer_with(answer, 0, "no thread");
+    pthread_join(thread, NULL);
+    return result_of(answer, result, "tcp connect from a second thread");
+#elif defined(ATTACK_PROC_READ)
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)getppid());
+    int host = open(path, O_RDONLY);
+    int init = open("/proc/1/cmdline", O_RDONLY);
+    int mine = open("/proc/self/maps", O_RDONLY);
+    return result_of(answer, (host < 0 && init < 0 && mine < 0) ? -1 : 0, "read /proc of the host, init and itself");
+#elif defined(ATTACK_KILL_GROUP)
+    pid_t group = getpgid(getppid());
+    long a = kill(-getppid(), SIGKILL);
+    long b = group > 0 ? kill(-group, SIGKILL) : -1;
+    return result_of(answer, (a < 0 && b < 0) ? -1 : 0, "kill the host's process group");
 #elif defined(ATTACK_UDP)
     int fd = socket(AF_INET6, SOCK_DGRAM, 0);
     return result_of(answer, fd, "udp6 socket");

@@ -44,28 +44,46 @@ import Testing
             ("name: Bad Name\nseccomp:\n  allow: [read]\n", "name must be lowercase", 1),
             ("seccomp:\n  allow: [read]\n", "name: missing", nil),
             ("name: x\nseccomp:\n  allow: read\n", "allow: must be a list", 3),
-            ("name: x\nseccomp:\n  default: maybe\n  allow: [read]\n", "default must be notify, kill, observe or errno", 3),
+            (
+                "name: x\nseccomp:\n  default: maybe\n  allow: [read]\n",
+                "default must be notify, kill, observe or errno", 3
+            ),
             ("name: x\nseccomp:\n  default: {errno: EWHAT}\n  allow: [read]\n", "unknown errno EWHAT", 3),
             ("name: x\nseccomp:\n  allow: [read]\nnetwork: host\n", "network must be none", 4),
             ("name: x\nseccomp:\n  allow: [read]\nrequire: [seccomp, magic]\n", "unknown layer magic", 4),
             ("name: x\nname: y\nseccomp:\n  allow: [read]\n", "name appears more than once", nil),
             ("name: x\nseccomp: [1, 2\n", "not valid YAML", 3),
-        ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: socket, when: [\"arg0 == AF_WHAT\"]}\n",
-         "unknown constant AF_WHAT", 5),
-        ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: socket, when: [\"arg9 == 1\"]}\n",
-         "starts with arg0", 5),
-        ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: socket, when: [\"arg0 & 1 == 2\"]}\n",
-         "can never hold", 5),
-        ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: read, action: kill}\n",
-         "both in allow and denied", 3),
-        ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: open, action: kill}\n    - {syscall: open, action: allow}\n",
-         "two rules with different actions", nil),
-        ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: bpf}\n", "bpf can never be allowed", 5),
-        ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: \"@memory\"}\n", "not a group", 5),
-        ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: x, action: maybe}\n", "action must be", 5),
-        ("name: x\nseccomp:\n  allow: [read]\n  i_understand_this_is_unsafe: yes please\n", "must be true or false", 4),
-        ("name: x\nseccomp:\n  allow: [read]\nlimits:\n  wall_seconds_per_case: 10\n  wall_seconds_per_trial: 5\n",
-         "longer than wall_seconds_per_trial", 5),
+            (
+                "name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: socket, when: [\"arg0 == AF_WHAT\"]}\n",
+                "unknown constant AF_WHAT", 5
+            ),
+            (
+                "name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: socket, when: [\"arg9 == 1\"]}\n",
+                "starts with arg0", 5
+            ),
+            (
+                "name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: socket, when: [\"arg0 & 1 == 2\"]}\n",
+                "can never hold", 5
+            ),
+            (
+                "name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: read, action: kill}\n",
+                "both in allow and denied", 3
+            ),
+            (
+                "name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: open, action: kill}\n    - {syscall: open, action: allow}\n",
+                "two rules with different actions", nil
+            ),
+            ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: bpf}\n", "bpf can never be allowed", 5),
+            ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: \"@memory\"}\n", "not a group", 5),
+            ("name: x\nseccomp:\n  allow: [read]\n  rules:\n    - {syscall: x, action: maybe}\n", "action must be", 5),
+            (
+                "name: x\nseccomp:\n  allow: [read]\n  i_understand_this_is_unsafe: yes please\n",
+                "must be true or false", 4
+            ),
+            (
+                "name: x\nseccomp:\n  allow: [read]\nlimits:\n  wall_seconds_per_case: 10\n  wall_seconds_per_trial: 5\n",
+                "longer than wall_seconds_per_trial", 5
+            ),
         ] as [(String, String, Int?)])
     func badPoliciesSayWhatAndWhere(text: String, message: String, line: Int?) {
         do {
@@ -122,16 +140,16 @@ import Testing
     @Test func extendsMergesAndOverrides() throws {
         let dir = try directory([
             "child.yaml": """
-                name: child
-                extends: standard
-                seccomp:
-                  rules:
-                    - syscall: socket
-                      when: ["arg0 == AF_UNIX", "arg1 & SOCK_STREAM == SOCK_STREAM"]
-                limits:
-                  wall_seconds_per_case: 1
-                require: [user_namespace]
-                """
+            name: child
+            extends: standard
+            seccomp:
+              rules:
+                - syscall: socket
+                  when: ["arg0 == AF_UNIX", "arg1 & SOCK_STREAM == SOCK_STREAM"]
+            limits:
+              wall_seconds_per_case: 1
+            require: [user_namespace]
+            """
         ])
         let child = try PolicyLoader.load("\(dir)/child.yaml", searching: [Self.sandboxes])
         let standard = try PolicyLoader.load("standard", searching: [Self.sandboxes])
@@ -153,7 +171,9 @@ import Testing
             "b.yaml": "name: b\nextends: a\nseccomp:\n  allow: [read]\n",
         ])
         let error = #expect(throws: PolicyError.self) { try PolicyLoader.load(file: "\(dir)/a.yaml") }
-        #expect(error?.description.contains("extends loop: a.yaml → b.yaml → a.yaml") == true, "\(error?.description ?? "")")
+        #expect(
+            error?.description.contains("extends loop: a.yaml → b.yaml → a.yaml") == true, "\(error?.description ?? "")"
+        )
     }
 
     @Test func extendsOfAMissingPolicyIsAnError() throws {
