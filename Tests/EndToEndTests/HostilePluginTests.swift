@@ -96,6 +96,28 @@ struct HostilePluginTests {
         #expect(!FileManager.default.fileExists(atPath: "/tmp/sandpit-hostile-exec"))
     }
 
+    @Test func kernelAttackSurfaceIsDeniedAndRecordedCallByCall() throws {
+        let sandpit = try Sandpit()
+        let (result, report) = try Self.trial("hostile-kernel-surface", sandpit: sandpit)
+        #expect(result.status == 0)
+        let theCase = try #require((report["cases"] as? [[String: Any]])?.first)
+        #expect((theCase["answer"] as? String)?.contains("every kernel-surface call failed") == true)
+        let events = theCase["safety_events"] as? [[String: Any]] ?? []
+        let denied = Set(
+            events.filter { $0["category"] as? String == "kernel_attack_surface" }.compactMap {
+                $0["syscall"] as? String
+            })
+        let expected: Set<String> = [
+            "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "kcmp", "pidfd_open",
+            "pidfd_getfd", "mount", "pivot_root", "chroot", "setns", "personality", "kexec_load", "init_module",
+            "reboot",
+            "process_vm_readv", "process_vm_writev", "ptrace",
+        ]
+        #expect(denied == expected, "missing: \(expected.subtracting(denied)), extra: \(denied.subtracting(expected))")
+        let summary = try #require(report["summary"] as? [String: Any])
+        #expect((summary["safety_by_category"] as? [String: Int])?["kernel_attack_surface"] == expected.count)
+    }
+
     @Test func cpuLimitPerCaseIsEnforcedBeforeTheWallClockOne() throws {
         let sandpit = try Sandpit()
         let policy = sandpit.directory + "/cpu.yaml"

@@ -142,6 +142,28 @@ struct PolicyCommandTests {
         #expect(Set(policies.compactMap { $0["name"] as? String }).isSuperset(of: ["standard", "strict", "observe"]))
     }
 
+    @Test func aRequiredLayerThatIsMissingRefusesTheTrial() throws {
+        let sandpit = try Sandpit()
+        let policy = sandpit.directory + "/needs.yaml"
+        try "name: needs\nextends: \(Sandpit.root.path)/sandboxes/standard.yaml\nrequire: [user_namespace]\n"
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        // The same policy runs where namespaces work…
+        let ok = try sandpit.run(["run", Sandpit.plugins + "/echo.so", "--policy", policy, "--limit", "1"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        // …and refuses, saying which layer and why, where unshare is forbidden.
+        let refused = try sandpit.run(
+            ["run", Sandpit.plugins + "/echo.so", "--policy", policy, "--limit", "1"],
+            launcher: [Sandpit.hostile + "/deny-unshare"])
+        #expect(refused.status == 4)
+        #expect(refused.stderr.contains("requires user_namespace, not active on this machine"))
+        #expect(refused.stderr.contains("unshare failed (Operation not permitted)"))
+        let rows = try #require(try sandpit.run(["trials", "--json"]).json()["trials"] as? [[String: Any]])
+        #expect(rows.count == 1, "the refused trial never started, so it is not in the store")
+        // doctor says the same.
+        let doctor = try sandpit.run(["doctor", "--json"], launcher: [Sandpit.hostile + "/deny-unshare"])
+        #expect((try doctor.json()["layers"] as? [String: Bool])?["user_namespace"] == false)
+    }
+
     @Test func groupsAreListed() throws {
         let sandpit = try Sandpit()
         let result = try sandpit.run(["policy", "groups"])

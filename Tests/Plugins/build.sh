@@ -6,7 +6,7 @@ root=$(cd "$here/../.." && pwd)
 out=${1:-$root/.build/test-plugins}
 mkdir -p "$out"
 cc_flags=(-shared -fPIC -O1 -w -pthread -I "$root/Sources/SandpitPluginABI/include")
-attacks=(tcp thread_connect proc_read kill_group udp unix write_file read_outside exec memfd_exec fork fork_bomb constructor spin sleep segfault abort
+attacks=(tcp thread_connect proc_read kill_group kernel_surface udp unix write_file read_outside exec memfd_exec fork fork_bomb constructor spin sleep segfault abort
          exit memory stdout_flood answer_flood bad_json error kill_host ptrace io_uring unshare int80 fds env
          write_inherited open_fails null_run no_symbol harmless)
 for attack in "${attacks[@]}"; do
@@ -18,3 +18,4 @@ cc "${cc_flags[@]}" -DPLUGIN_NAME='"Bad Name!"' -o "$out/hostile-bad-name.so" "$
 cc "${cc_flags[@]}" -DABI=2u -DPLUGIN_NAME='"hostile-wrong-abi"' -o "$out/hostile-wrong-abi.so" "$here/hostile.c"
 printf 'this is not a shared object\n' > "$out/not-a-plugin.so"
 cp /bin/true "$out/executable-not-library.so" 2>/dev/null || true
+cc -O1 -o "$out/deny-unshare" "$here/deny-unshare.c"

@@ -114,6 +114,23 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
     long a = kill(-getppid(), SIGKILL);
     long b = group > 0 ? kill(-group, SIGKILL) : -1;
     return result_of(answer, (a < 0 && b < 0) ? -1 : 0, "kill the host's process group");
+#elif defined(ATTACK_KERNEL_SURFACE)
+    /* Each of these must fail, and each must be recorded. */
+    static const long calls[][4] = {
+        {321 /* bpf */, 0, 0, 0},       {298 /* perf_event_open */, 0, 0, -1}, {323 /* userfaultfd */, 0, 0, 0},
+        {250 /* keyctl */, 0, 0, 0},     {248 /* add_key */, 0, 0, 0},         {249 /* request_key */, 0, 0, 0},
+        {312 /* kcmp */, 0, 0, 0},       {434 /* pidfd_open */, 1, 0, 0},      {438 /* pidfd_getfd */, 0, 0, 0},
+        {165 /* mount */, 0, 0, 0},      {155 /* pivot_root */, 0, 0, 0},      {161 /* chroot */, 0, 0, 0},
+        {308 /* setns */, 0, 0, 0},      {135 /* personality */, 0x0040000, 0, 0}, {246 /* kexec_load */, 0, 0, 0},
+        {175 /* init_module */, 0, 0, 0}, {169 /* reboot */, 0, 0, 0},        {310 /* process_vm_readv */, 1, 0, 1},
+        {311 /* process_vm_writev */, 1, 0, 1}, {101 /* ptrace */, 16 /* ATTACH */, 1, 0},
+    };
+    int escaped = 0;
+    for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        long rc = syscall(calls[i][0], calls[i][1], calls[i][2], calls[i][3], 0, 0, 0);
+        if (rc >= 0) escaped++;
+    }
+    return answer_with(answer, escaped, escaped ? "a kernel-surface call succeeded" : "every kernel-surface call failed");
 #elif defined(ATTACK_UDP)
     int fd = socket(AF_INET6, SOCK_DGRAM, 0);
     return result_of(answer, fd, "udp6 socket");
