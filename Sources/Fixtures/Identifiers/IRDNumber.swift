@@ -1,0 +1,74 @@
+/// New Zealand IRD (tax) numbers: 8 or 9 digits, the last a check digit (REFERENCE.md §1).
+public enum IRDNumber {
+    static let primaryWeights = [3, 2, 7, 6, 5, 4, 3, 2]
+    static let secondaryWeights = [7, 4, 3, 2, 5, 2, 7, 6]
+    /// Valid numbers are below this; IR may raise it (kept configurable, as the reference advises).
+    nonisolated(unsafe) public static var upperBound = 150_000_000
+
+    /// Whether `text` (digits, with or without dashes or spaces) is a valid IRD number.
+    public static func isValid(_ text: String) -> Bool {
+        guard let digits = Digits.only(text, allowing: "- "), digits.count == 8 || digits.count == 9 else {
+            return false
+        }
+        let number = digits.reduce(0) { $0 * 10 + $1 }
+        guard number > 10_000_000 && number < upperBound else { return false }
+        return checkDigit(base: Array(digits.dropLast())) == digits.last
+    }
+
+    /// The check digit for a 7- or 8-digit base, or nil when the base has none.
+    public static func checkDigit(base: [Int]) -> Int? {
+        let padded = [Int](repeating: 0, count: 8 - base.count) + base
+        for weights in [primaryWeights, secondaryWeights] {
+            let r = zip(padded, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11
+            let check = r == 0 ? 0 : 11 - r
+            if check != 10 { return check }
+        }
+        return nil
+    }
+
+    /// A valid number: 9 digits when `long`, else 8; printed `NN-NNN-NNN` or `NNN-NNN-NNN`.
+    public static func generate(_ rng: inout SplitMix64, long: Bool) -> String {
+        while true {
+            let base = long ? rng.int(in: 10_000_000...14_999_999) : rng.int(in: 1_000_001...9_999_999)
+            let baseDigits = Digits.of(base)
+            guard let check = checkDigit(base: baseDigits) else { continue }
+            let digits = baseDigits + [check]
+            let number = digits.reduce(0) { $0 * 10 + $1 }
+            guard number > 10_000_000 && number < upperBound else { continue }
+            let text = digits.map(String.init).joined()
+            let head = text.count - 6
+            return "\(text.prefix(head))-\(text.dropFirst(head).prefix(3))-\(text.suffix(3))"
+        }
+    }
+}
+
+/// Small helpers for digit strings.
+enum Digits {
+    /// The digits of `text`, ignoring the separator characters in `allowing`; nil if anything else appears.
+    static func only(_ text: String, allowing separators: String) -> [Int]? {
+        var out: [Int] = []
+        for scalar in text.unicodeScalars {
+            if let value = scalar.properties.numericType == .decimal ? Int(String(scalar)) : nil, scalar.isASCII {
+                out.append(value)
+            } else if !separators.unicodeScalars.contains(scalar) {
+                return nil
+            }
+        }
+        return out
+    }
+
+    static func of(_ number: Int) -> [Int] { String(number).compactMap { $0.wholeNumberValue } }
+}
+
+extension SplitMix64 {
+    /// A uniform integer in `range`.
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+    }
+
+    /// A uniformly chosen element.
+    public mutating func pick<T>(_ items: [T]) -> T { items[int(in: 0...(items.count - 1))] }
+
+    /// True with probability `p`.
+    public mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+}
