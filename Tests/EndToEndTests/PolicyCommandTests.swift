@@ -4,9 +4,7 @@ import Testing
 /// `sandpit policy …` and `sandpit doctor` on the built binary.
 @Suite(.enabled(if: Sandpit.builtPluginsExist, "needs `make plugins test-plugins` and a debug build"))
 struct PolicyCommandTests {
-    static let docker = Sandpit.root.deletingLastPathComponent().appendingPathComponent(
-        "shared/data/docker-default-seccomp.json"
-    ).path
+    static let docker = Sandpit.root.appendingPathComponent("Tests/Data/docker-default-seccomp.json").path
 
     @Test func shippedPoliciesCheck() throws {
         let sandpit = try Sandpit()
