@@ -48,6 +48,26 @@ public struct FixtureSet: Sendable {
         return FixtureSet(name: "common-cases", cases: cases, sha256: SHA256.hexString(hasher.finalize()))
     }
 
+    /// SHA-256 over the cases' export lines, in order.
+    public static func hash(_ cases: [FixtureCase]) -> String {
+        var hasher = SHA256()
+        for c in cases {
+            hasher.update(c.jsonLine)
+            hasher.update([0x0A])
+        }
+        return SHA256.hexString(hasher.finalize())
+    }
+
+    /// The cases as JSONL, one per line, as `sandpit fixtures export` writes them.
+    public var jsonl: [UInt8] {
+        var out: [UInt8] = []
+        for c in cases {
+            out += c.jsonLine
+            out.append(0x0A)
+        }
+        return out
+    }
+
     /// Loads one JSONL file of cases of any kinds.
     public static func load(file path: String) throws(FixtureError) -> FixtureSet {
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -142,24 +142,19 @@ extension PolicyCommand {
     }
 }
 
-/// Loads the fixture set a command asks for.
+/// Loads the fixture set a command asks for: the generated catalogue's eval split unless
+/// `fixtures` names a directory or a JSONL file.
 func loadFixtureSet(fixtures: String?, cases: String) throws(CLIError) -> FixtureSet {
     let kinds: [String]? = cases == "all" ? nil : cases.split(separator: ",").map { String($0) }
-    do {
+    do throws(FixtureError) {
         if let fixtures, fixtures.hasSuffix(".jsonl") {
             var set = try FixtureSet.load(file: fixtures)
             if let kinds { set.cases = set.cases.filter { kinds.contains($0.kind) } }
             return set
         }
-        guard let directory = fixtures ?? Locations.fixtures else {
-            throw CLIError(.fixtures, "no fixtures directory found; pass --fixtures or set SANDPIT_HOME")
-        }
-        return try FixtureSet.load(directory: directory, kinds: kinds)
-    } catch let error as FixtureError {
-        throw CLIError(.fixtures, error.description)
-    } catch let error as CLIError {
-        throw error
+        if let directory = fixtures { return try FixtureSet.load(directory: directory, kinds: kinds) }
+        return try Catalogue.set(kinds: kinds)
     } catch {
-        throw CLIError(.fixtures, "\(error)")
+        throw CLIError(.fixtures, error.description)
     }
 }

@@ -33,7 +33,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("in-flight"), help: "Cases in flight per worker.")
     var inFlight = 16
 
-    @Option(help: "A fixtures directory or a JSONL file of cases (default: the shipped catalogue).")
+    @Option(
+        help:
+            "A directory of KIND/cases.jsonl or a JSONL file of cases (default: the generated catalogue's eval split).")
     var fixtures: String?
 
     @OptionGroup var storeOptions: StoreOptions

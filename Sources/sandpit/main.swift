@@ -15,7 +15,7 @@ struct Sandpit: ParsableCommand {
         version: version,
         subcommands: [
             RunCommand.self, TrialsCommand.self, ShowCommand.self, PluginCommand.self, PolicyCommand.self,
-            DoctorCommand.self,
+            DoctorCommand.self, FixturesCommand.self,
         ])
 }
 
