@@ -20,7 +20,8 @@ struct RunTests {
             let policy = try #require(trial["policy"] as? [String: Any])
             #expect(policy["name"] as? String == "standard")
             let fixtures = try #require(trial["fixtures"] as? [String: Any])
-            #expect(fixtures["set"] as? String == "common-cases")
+            #expect(fixtures["set"] as? String == "common-cases-v1")
+            #expect((fixtures["sha256"] as? String)?.count == 64)
             #expect(fixtures["seed"] as? Int == 0)
             let isolation = try #require(trial["isolation"] as? [String: Bool])
             #expect(isolation["seccomp"] == true)
@@ -154,7 +155,13 @@ struct RunTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: 1.5)
+        // Wait until the trial is in the store (it is written before the first case), then kill.
+        for _ in 0..<200 {
+            Thread.sleep(forTimeInterval: 0.05)
+            let rows = try? sandpit.run(["trials", "--json"]).json()["trials"] as? [[String: Any]]
+            if rows?.isEmpty == false { break }
+        }
+        Thread.sleep(forTimeInterval: 0.3)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let listed = try sandpit.run(["trials", "--json"])

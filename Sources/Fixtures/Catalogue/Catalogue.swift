@@ -51,7 +51,6 @@ public enum Catalogue {
             seed &* 0x9E37_79B9_7F4A_7C15 ^ kindSalt ^ (split == .train ? 0xABCD_EF01 : 0) ^ UInt64(index) << 20
         var population = Population(seed: caseSeed)
         var person = population.person()
-        let other = population.person()
         if variant == .nameSwap {
             let others = Person.Tradition.allCases.filter { $0 != person.tradition }
             person = population.renamed(person, as: others[index % others.count])
@@ -61,7 +60,10 @@ public enum Catalogue {
         switch kind {
         case "triage": made = TriageCases.make(person, index: index, text: &text)
         case "summarise": made = SummariseCases.make(person, index: index, text: &text)
-        case "redact": made = RedactCases.make(person, other: other, index: index, text: &text)
+        case "redact":
+            // A second person (the support person) only where the kind needs one.
+            let other = population.person()
+            made = RedactCases.make(person, other: other, index: index, text: &text)
         case "decide": made = DecideCases.make(person, index: index, text: &text)
         default: made = ExtractCases.make(person, index: index, text: &text)
         }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Builds a case's text piece by piece, recording where each planted identifier lands, and
 /// applying the variant to the plain words only (identifiers stay exact, so leak detection
 /// and redaction spans stay meaningful).
@@ -74,24 +72,39 @@ public enum Variant: String, Sendable, CaseIterable {
         return words.joined(separator: " ")
     }
 
-    static let reo: [(String, String)] = [
-        ("Hello", "Kia ora"), ("hello", "kia ora"), ("Thank you", "Ngā mihi"), ("thank you", "ngā mihi"),
-        ("family", "whānau"), ("food", "kai"), ("house", "whare"), ("home", "kāinga"), ("work", "mahi"),
-        ("children", "tamariki"), ("kids", "tamariki"), ("money", "moni"), ("health", "hauora"),
-        ("grandfather", "koro"), ("grandmother", "kuia"), ("funeral", "tangihanga"), ("meeting", "hui"),
+    /// English words and their te reo Māori, as they get mixed into everyday New Zealand English.
+    static let reoWords: [Substring: String] = [
+        "Hello": "Kia ora", "hello": "kia ora", "family": "whānau", "food": "kai", "house": "whare",
+        "home": "kāinga", "work": "mahi", "children": "tamariki", "kids": "tamariki", "money": "moni",
+        "health": "hauora", "grandfather": "koro", "grandmother": "kuia", "funeral": "tangihanga", "meeting": "hui",
     ]
 
+    /// Whole words only ("work" but not "network"); "thank you" as a phrase. A plain scan over
+    /// words: this runs on a fifth of 100,000 generated cases.
     static func teReo(_ text: String) -> String {
-        var out = text
-        // Phrases first, then whole words only ("work" but not "network").
-        for (english, maori) in reo where english.contains(" ") {
-            out = out.replacingOccurrences(of: english, with: maori)
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        var out: [Substring] = []
+        out.reserveCapacity(words.count)
+        var i = 0
+        while i < words.count {
+            let word = words[i]
+            if (word == "Thank" || word == "thank"), i + 1 < words.count, words[i + 1].hasPrefix("you") {
+                out.append(word == "Thank" ? "Ngā" : "ngā")
+                out.append("mihi" + words[i + 1].dropFirst(3))
+                i += 2
+                continue
+            }
+            var core = word
+            while let last = core.last, last == "." || last == "," || last == "?" || last == "!" {
+                core = core.dropLast()
+            }
+            if let maori = reoWords[core] {
+                out.append(Substring(maori + word.dropFirst(core.count)))
+            } else {
+                out.append(word)
+            }
+            i += 1
         }
-        let words = Dictionary(reo.filter { !$0.0.contains(" ") }, uniquingKeysWith: { first, _ in first })
-        return out.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
-            let core = word.trimmingCharacters(in: .punctuationCharacters)
-            guard let maori = words[core] else { return String(word) }
-            return word.replacingOccurrences(of: core, with: maori)
-        }.joined(separator: " ")
+        return out.joined(separator: " ")
     }
 }

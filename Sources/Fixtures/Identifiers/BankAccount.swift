@@ -51,14 +51,17 @@ public enum BankAccount {
 
     /// Whether `text` names a registered bank and branch and passes that bank's check.
     public static func isValid(_ text: String) -> Bool {
-        guard let p = parts(text), let ranges = register[p.bank], ranges.contains(where: { $0.contains(p.branch) })
-        else {
-            return false
-        }
-        let algorithm = algorithm(bank: p.bank, base: p.base)
+        guard let p = parts(text) else { return false }
+        return isValid(bank: p.bank, branch: p.branch, base: p.base, digits: p.digits)
+    }
+
+    /// The check on the 18 padded digits.
+    static func isValid(bank: Int, branch: Int, base: Int, digits: [Int]) -> Bool {
+        guard let ranges = register[bank], ranges.contains(where: { $0.contains(branch) }) else { return false }
+        let algorithm = algorithm(bank: bank, base: base)
         guard let (weights, modulus) = weights[algorithm] else { return true }  // X: always valid
         var sum = 0
-        for (digit, weight) in zip(p.digits, weights) {
+        for (digit, weight) in zip(digits, weights) {
             var product = digit * weight
             if algorithm == .e || algorithm == .g {
                 // Reduced by adding its digits, twice (63 → 9, 18 → 9).
@@ -72,22 +75,47 @@ public enum BankAccount {
     /// Banks fixtures draw from: several, so that several algorithms are exercised.
     static let generatedBanks = [1, 2, 3, 6, 8, 12, 25, 26, 38]
 
-    /// A valid account at a registered branch.
+    /// A valid account at a registered branch. Candidates are checked as digits; only the
+    /// one that passes is formatted (generation must stay fast: 100,000 cases in seconds).
     public static func generate(_ rng: inout SplitMix64) -> String {
-        while true {
-            let bank = rng.pick(generatedBanks)
-            let range = rng.pick(register[bank]!)
-            let branch = rng.int(in: range)
-            let base = rng.int(in: 1...9_999_999)
-            let longSuffix = bank == 8 || bank == 26
-            let suffix = longSuffix ? rng.int(in: 0...40) : rng.int(in: 0...5)
-            let text = pad(bank, 2) + "-" + pad(branch, 4) + "-" + pad(base, 7) + "-" + pad(suffix, longSuffix ? 3 : 2)
-            if isValid(text) { return text }
+        let bank = rng.pick(generatedBanks)
+        let range = rng.pick(register[bank]!)
+        let branch = rng.int(in: range)
+        let longSuffix = bank == 8 || bank == 26
+        let suffix = longSuffix ? rng.int(in: 0...40) : rng.int(in: 0...5)
+        var digits = [Int](repeating: 0, count: 18)
+        func put(_ value: Int, at offset: Int, width: Int) {
+            var v = value
+            for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                digits[i] = v % 10
+                v /= 10
+            }
         }
+        put(bank, at: 0, width: 2)
+        put(branch, at: 2, width: 4)
+        put(suffix, at: 14, width: 4)
+        let below = weights[algorithm(bank: bank, base: 0)]
+        let above = weights[algorithm(bank: bank, base: 990_000)]
+        let reduces = [Algorithm.e, .g].contains(algorithm(bank: bank, base: 0))  // E and G add a product's digits
+        while true {
+            let base = rng.int(in: 1...9_999_999)
+            put(base, at: 6, width: 8)
+            guard let (w, modulus) = base < 990_000 ? below : above else { break }  // X: any base
+            var sum = 0
+            for i in 0..<18 where w[i] != 0 {
+                var product = digits[i] * w[i]
+                if reduces { for _ in 0..<2 { product = product / 10 + product % 10 } }
+                sum += product
+            }
+            if sum % modulus == 0 {
+                return pad(bank, 2) + "-" + pad(branch, 4) + "-" + pad(base, 7) + "-" + pad(suffix, longSuffix ? 3 : 2)
+            }
+        }
+        return pad(bank, 2) + "-" + pad(branch, 4) + "-" + pad(rng.int(in: 1...9_999_999), 7) + "-" + pad(suffix, 2)
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {
         let text = String(value)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
+        return text.utf8.count >= width ? text : String(repeating: "0", count: width - text.utf8.count) + text
     }
 }

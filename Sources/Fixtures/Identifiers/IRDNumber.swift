@@ -30,14 +30,13 @@ public enum IRDNumber {
     public static func generate(_ rng: inout SplitMix64, long: Bool) -> String {
         while true {
             let base = long ? rng.int(in: 10_000_000...14_999_999) : rng.int(in: 1_000_001...9_999_999)
-            let baseDigits = Digits.of(base)
-            guard let check = checkDigit(base: baseDigits) else { continue }
-            let digits = baseDigits + [check]
-            let number = digits.reduce(0) { $0 * 10 + $1 }
+            guard let check = checkDigit(base: Digits.of(base)) else { continue }
+            let number = base * 10 + check
             guard number > 10_000_000 && number < upperBound else { continue }
-            let text = digits.map(String.init).joined()
-            let head = text.count - 6
-            return "\(text.prefix(head))-\(text.dropFirst(head).prefix(3))-\(text.suffix(3))"
+            let head = number / 1_000_000
+            let middle = number / 1000 % 1000
+            let tail = number % 1000
+            return "\(head)-\(BankAccount.pad(middle, 3))-\(BankAccount.pad(tail, 3))"
         }
     }
 }
@@ -57,7 +56,15 @@ enum Digits {
         return out
     }
 
-    static func of(_ number: Int) -> [Int] { String(number).compactMap { $0.wholeNumberValue } }
+    static func of(_ number: Int) -> [Int] {
+        var digits: [Int] = []
+        var n = number
+        repeat {
+            digits.append(n % 10)
+            n /= 10
+        } while n > 0
+        return digits.reversed()
+    }
 }
 
 extension SplitMix64 {

@@ -45,25 +45,23 @@ public enum NHINumber {
         return value(c[6]) == 23 - s % 23
     }
 
-    /// A valid test-range NHI in the old or new format.
+    /// A valid test-range NHI in the old or new format, computed on values (no string parsing).
     public static func generate(_ rng: inout SplitMix64, newFormat: Bool) -> String {
         while true {
-            var c: [Character] = ["Z", rng.pick(letters), rng.pick(letters)]
-            c += [Character(String(rng.int(in: 0...9))), Character(String(rng.int(in: 0...9)))]
+            // Values: letters 1...24, digits 0...9. Z is 24.
+            var v = [24, rng.int(in: 1...24), rng.int(in: 1...24), rng.int(in: 0...9), rng.int(in: 0...9)]
+            v.append(newFormat ? rng.int(in: 1...24) : rng.int(in: 0...9))
+            let s = zip(v, weights).reduce(0) { $0 + $1.0 * $1.1 }
+            var text = String(letters[v[0] - 1]) + String(letters[v[1] - 1]) + String(letters[v[2] - 1])
+            text += String(v[3]) + String(v[4])
             if newFormat {
-                c.append(rng.pick(letters))
-                let s = sum(c + ["0"])!
-                let check = 23 - s % 23
-                c.append(letters[check - 1])
+                text += String(letters[v[5] - 1]) + String(letters[23 - s % 23 - 1])
             } else {
-                c.append(Character(String(rng.int(in: 0...9))))
-                let s = sum(c + ["0"])!
                 let r = s % 11
                 guard r != 0 else { continue }
-                c.append(Character(String((11 - r) % 10)))
+                text += String(v[5]) + String((11 - r) % 10)
             }
-            let text = String(c)
-            if newFormat ? isValidNew(text) : isValidOld(text) { return text }
+            return text
         }
     }
 }

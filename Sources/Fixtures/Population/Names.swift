@@ -49,12 +49,14 @@ enum Names {
     /// Synthetic domains: these addresses belong to no one.
     static let emailDomains = ["example.co.nz", "mail.example.nz", "inbox.example.com", "example.org.nz"]
 
+    static let plain: [Character: Character] = [
+        "ā": "a", "ē": "e", "ī": "i", "ō": "o", "ū": "u", "Ā": "A", "Ē": "E", "Ī": "I", "Ō": "O", "Ū": "U",
+    ]
+
     /// Macrons removed, for email local parts.
     static func ascii(_ text: String) -> String {
-        let map: [Character: Character] = [
-            "ā": "a", "ē": "e", "ī": "i", "ō": "o", "ū": "u", "Ā": "A", "Ē": "E", "Ī": "I", "Ō": "O", "Ū": "U",
-        ]
-        return String(text.map { map[$0] ?? $0 })
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+        return String(text.map { plain[$0] ?? $0 })
     }
 }
 
