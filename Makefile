@@ -10,7 +10,7 @@ PLUGIN_DIR := .build/plugins
 TEST_PLUGIN_DIR := .build/test-plugins
 ABI_INCLUDE := Sources/SandpitPluginABI/include
 C_PLUGINS := keyword-triage echo
-SWIFT_PLUGINS := lexicon-triage
+SWIFT_PLUGINS := lexicon-triage naive-bayes-triage pattern-redactor rules-decide
 CFLAGS_PLUGIN := -shared -fPIC -O2 -Wall -Wextra -Werror -I $(ABI_INCLUDE)
 
 .PHONY: all deps build build-debug plugins test-plugins demo test bench lint clean
@@ -41,6 +41,9 @@ plugins: deps
 		cp $(RELEASE_DIR)/lib$$p.so $(PLUGIN_DIR)/$$p.so; \
 		echo "swift plugins/$$p -> $(PLUGIN_DIR)/$$p.so"; \
 	done
+	@# The naive Bayes baseline is trained here, on the catalogue's training split only.
+	$(SWIFT) build $(SWIFT_FLAGS) -c release --product naive-bayes-train
+	$(RELEASE_DIR)/naive-bayes-train $(PLUGIN_DIR)/naive-bayes-triage.weights
 
 ## Hostile plugins for the tests.
 test-plugins:

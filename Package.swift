@@ -25,8 +25,12 @@ let package = Package(
         .executable(name: "sandpit-worker", targets: ["sandpit-worker"]),
         .executable(name: "sandpit-bench", targets: ["sandpit-bench"]),
         .library(name: "SandpitPluginKit", targets: ["SandpitPluginKit"]),
-        // Example plugin written in Swift; the Makefile copies it to .build/plugins/.
+        // Example plugins written in Swift; the Makefile copies them to .build/plugins/.
         .library(name: "lexicon-triage", type: .dynamic, targets: ["LexiconTriagePlugin"]),
+        .library(name: "naive-bayes-triage", type: .dynamic, targets: ["NaiveBayesTriagePlugin"]),
+        .library(name: "pattern-redactor", type: .dynamic, targets: ["PatternRedactorPlugin"]),
+        .library(name: "rules-decide", type: .dynamic, targets: ["RulesDecidePlugin"]),
+        .executable(name: "naive-bayes-train", targets: ["naive-bayes-train"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,11 +42,14 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "CSandpitShims"),
         .target(name: "SandpitPluginABI"),
+        .target(name: "CSandpitPluginKitShims"),
 
         // Swift libraries
         .target(name: "Digest", swiftSettings: swiftSettings),
         .target(name: "WorkerProtocol", swiftSettings: leanSettings),
-        .target(name: "SandpitPluginKit", dependencies: ["SandpitPluginABI"], swiftSettings: swiftSettings),
+        .target(
+            name: "SandpitPluginKit", dependencies: ["SandpitPluginABI", "CSandpitPluginKitShims"],
+            swiftSettings: swiftSettings),
         .target(
             name: "SandboxPolicy", dependencies: ["Yams", "Digest"], swiftSettings: swiftSettings),
         .target(
@@ -72,9 +79,22 @@ let package = Package(
             name: "sandpit-bench", dependencies: ["Sandbox", "SandboxPolicy", "Fixtures", "SandpitPluginABI"],
             swiftSettings: swiftSettings),
 
-        // Example plugin
+        // Example plugins
         .target(
             name: "LexiconTriagePlugin", dependencies: ["SandpitPluginKit"], path: "plugins/lexicon-triage",
+            swiftSettings: swiftSettings),
+        .target(name: "NaiveBayes", path: "plugins/naive-bayes", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "naive-bayes-train", dependencies: ["NaiveBayes", "Fixtures"], path: "plugins/naive-bayes-train",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "NaiveBayesTriagePlugin", dependencies: ["SandpitPluginKit", "NaiveBayes"],
+            path: "plugins/naive-bayes-triage", swiftSettings: swiftSettings),
+        .target(
+            name: "PatternRedactorPlugin", dependencies: ["SandpitPluginKit", "Fixtures"],
+            path: "plugins/pattern-redactor", swiftSettings: swiftSettings),
+        .target(
+            name: "RulesDecidePlugin", dependencies: ["SandpitPluginKit"], path: "plugins/rules-decide",
             swiftSettings: swiftSettings),
 
         // Tests

@@ -1,3 +1,4 @@
+import CSandpitPluginKitShims
 import Foundation
 @_exported import SandpitPluginABI
 
@@ -21,6 +22,14 @@ public enum PluginExport {
                 open: openPlugin, run: runCase, close: closePlugin))
         exported = table
         return UnsafeRawPointer(table)
+    }
+
+    /// The directory of the plugin's `.so`: where it can keep files it reads in `open` (a
+    /// model's weights). The worker lets a Swift plugin read its own directory.
+    public static var directory: String? {
+        let anchor = unsafeBitCast(runCase, to: UnsafeRawPointer.self)
+        guard let path = sandpit_kit_image_path(anchor) else { return nil }
+        return URL(fileURLWithPath: String(cString: path)).deletingLastPathComponent().path
     }
 
     /// Holds an opened plugin between calls.

@@ -47,6 +47,12 @@ struct RunCommand: ParsableCommand {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...1024).contains(inFlight) else { throw ValidationError("--in-flight must be between 1 and 1024") }
         guard !cases.isEmpty else { throw ValidationError("--cases needs kinds, or all") }
+        if fixtures == nil && cases != "all" {
+            for kind in cases.split(separator: ",") where !Catalogue.kinds.contains(String(kind)) {
+                throw ValidationError(
+                    "unknown case kind \(kind) (available: \(Catalogue.kinds.joined(separator: ", ")), or all)")
+            }
+        }
     }
 
     func run() throws {

@@ -63,8 +63,8 @@ import Testing
             #expect(DriverLicence.isWellFormed(DriverLicence.generate(&rng)))
             #expect(PhoneNumber.nationalDigits(PhoneNumber.generate(&rng, mobile: i % 2 == 0)) != nil)
         }
-        // Several banks, so several check algorithms (A/B, D, F, G).
-        #expect(banks.isSuperset(of: ["01", "08", "25", "26"]))
+        // Several banks, so several check algorithms (A/B, D, E, F, G).
+        #expect(banks.isSuperset(of: ["01", "08", "09", "25", "26"]))
     }
 
     @Test(arguments: [

@@ -58,7 +58,7 @@ public enum Catalogue {
         var text = TextBuilder(variant: variant, rng: SplitMix64(seed: caseSeed ^ 0x7E47))
         let made: (input: JSON, expected: JSON)
         switch kind {
-        case "triage": made = TriageCases.make(person, index: index, text: &text)
+        case "triage": made = TriageCases.make(person, index: index, split: split, text: &text)
         case "summarise": made = SummariseCases.make(person, index: index, text: &text)
         case "redact":
             // A second person (the support person) only where the kind needs one.

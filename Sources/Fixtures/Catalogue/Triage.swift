@@ -68,9 +68,15 @@ enum TriageCases {
 
     static let channels = ["email", "web_form", "phone_transcript", "letter"]
 
-    static func make(_ person: Person, index: Int, text: inout TextBuilder) -> (input: JSON, expected: JSON) {
+    /// Training cases use six of each service's eight needs; evaluation uses all eight, so a
+    /// trained baseline meets two phrasings per service it never saw.
+    static func make(_ person: Person, index: Int, split: Catalogue.Split, text: inout TextBuilder)
+        -> (input: JSON, expected: JSON)
+    {
         let label = labels[index % labels.count]
-        let need = needs[label]![(index / labels.count) % needs[label]!.count]
+        let pool = needs[label]!
+        let usable = split == .train ? Array(pool.prefix(6)) : pool
+        let need = usable[(index / labels.count) % usable.count]
         text.add(text.rng.pick(["Hello, ", "Hi there, ", "Kia ora, ", "Good morning, ", "Talofa, "]))
         text.add("my name is ")
         text.add(person.name, kind: "name")
