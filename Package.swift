@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C
@@ -58,6 +59,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "Fixtures", dependencies: ["Digest"], swiftSettings: swiftSettings),
         .target(
+            name: "Scoring", dependencies: ["Fixtures", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: swiftSettings),
+        .target(
             name: "ComparisonStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
 
@@ -72,11 +76,12 @@ let package = Package(
             name: "sandpit",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "Sandbox", "SandboxPolicy", "Fixtures", "ComparisonStore", "Digest",
+                "Sandbox", "SandboxPolicy", "Fixtures", "Scoring", "ComparisonStore", "Digest",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "sandpit-bench", dependencies: ["Sandbox", "SandboxPolicy", "Fixtures", "SandpitPluginABI"],
+            name: "sandpit-bench",
+            dependencies: ["Sandbox", "SandboxPolicy", "Fixtures", "Scoring", "SandpitPluginABI"],
             swiftSettings: swiftSettings),
 
         // Example plugins
@@ -107,6 +112,7 @@ let package = Package(
             name: "SandboxTests", dependencies: ["Sandbox", "SandboxPolicy", "CSandpitShims", "WorkerProtocol"],
             swiftSettings: swiftSettings),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ComparisonStoreTests",
             dependencies: ["ComparisonStore", .product(name: "GRDB", package: "GRDB.swift")],

@@ -107,11 +107,12 @@ public struct ComparisonStore: Sendable {
         }
     }
 
-    /// Adds a batch of cases and events to a trial, in one transaction.
-    public func append(cases: [CaseRecord], events: [SafetyEventRecord]) throws(StoreError) {
+    /// Adds a batch of cases, events and leaks to a trial, in one transaction.
+    public func append(cases: [CaseRecord], events: [SafetyEventRecord], leaks: [LeakRecord] = []) throws(StoreError) {
         try write { db in
             for record in cases { try record.insert(db) }
             for var event in events { try event.insert(db) }
+            for var leak in leaks { try leak.insert(db) }
         }
     }
 
@@ -136,6 +137,13 @@ public struct ComparisonStore: Sendable {
     public func cases(trial id: Int64) throws(StoreError) -> [CaseRecord] {
         try read { db in
             try CaseRecord.filter(CaseRecord.Columns.trialId == id).order(CaseRecord.Columns.position).fetchAll(db)
+        }
+    }
+
+    /// A trial's leaks in the order they were found.
+    public func leaks(trial id: Int64) throws(StoreError) -> [LeakRecord] {
+        try read { db in
+            try LeakRecord.filter(LeakRecord.Columns.trialId == id).order(LeakRecord.Columns.id).fetchAll(db)
         }
     }
 

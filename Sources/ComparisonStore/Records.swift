@@ -34,6 +34,12 @@ public struct TrialRecord: Codable, Sendable, Hashable, FetchableRecord, Mutable
     public var wallMicros: Int64
     public var loadStdout: String
     public var loadStderr: String
+    /// The trial's scores as JSON (nil until scored).
+    public var scoring: String? = nil
+    /// The grade thresholds file's text, as graded.
+    public var gradeThresholds: String? = nil
+    public var cpuUserMicros: Int64 = 0
+    public var cpuSystemMicros: Int64 = 0
 
     public init(
         id: Int64? = nil, status: String, pluginName: String, pluginVersion: String, pluginPath: String,
@@ -97,11 +103,18 @@ public struct CaseRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
     public var stderr: String
     public var detail: String?
     public var worker: Int
+    /// Quality, 0 to 1 (nil when the case kind has no grader).
+    public var score: Double? = nil
+    /// The parts of the score, as JSON.
+    public var scoreParts: String? = nil
 
     public init(
         trialId: Int64, caseId: String, position: Int, kind: String, outcome: String, latencyMicros: Int64,
-        answer: String, answerSHA256: String, stdout: String, stderr: String, detail: String?, worker: Int
+        answer: String, answerSHA256: String, stdout: String, stderr: String, detail: String?, worker: Int,
+        score: Double? = nil, scoreParts: String? = nil
     ) {
+        self.score = score
+        self.scoreParts = scoreParts
         self.trialId = trialId
         self.caseId = caseId
         self.position = position
@@ -151,6 +164,42 @@ public struct SafetyEventRecord: Codable, Sendable, Hashable, FetchableRecord, M
         self.detail = detail
         self.category = category
         self.phase = phase
+    }
+
+    public enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let trialId = Column(CodingKeys.trialId)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A planted identifier a plugin disclosed.
+public struct LeakRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "leak"
+
+    public var id: Int64?
+    public var trialId: Int64
+    public var caseId: String
+    public var identifierKind: String
+    /// answer, stdout or stderr.
+    public var channel: String
+    /// exact or normalised.
+    public var match: String
+    /// Text around it, the value masked.
+    public var excerpt: String
+
+    public init(
+        id: Int64? = nil, trialId: Int64, caseId: String, identifierKind: String, channel: String, match: String,
+        excerpt: String
+    ) {
+        self.id = id
+        self.trialId = trialId
+        self.caseId = caseId
+        self.identifierKind = identifierKind
+        self.channel = channel
+        self.match = match
+        self.excerpt = excerpt
     }
 
     public enum Columns {

@@ -61,6 +61,29 @@ enum Schema {
                 t.column("phase", .text).notNull()
             }
         }
+        migrator.registerMigration("v2-scoring") { db in
+            try db.alter(table: "trial") { t in
+                // The trial's scores (quality, privacy, safety, grades) as JSON, and the grade
+                // thresholds it was graded with, kept so a later change never rewrites it.
+                t.add(column: "scoring", .text)
+                t.add(column: "gradeThresholds", .text)
+                t.add(column: "cpuUserMicros", .integer).notNull().defaults(to: 0)
+                t.add(column: "cpuSystemMicros", .integer).notNull().defaults(to: 0)
+            }
+            try db.alter(table: "trialCase") { t in
+                t.add(column: "score", .double)
+                t.add(column: "scoreParts", .text)
+            }
+            try db.create(table: "leak") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("trialId", .integer).notNull().references("trial", onDelete: .cascade).indexed()
+                t.column("caseId", .text).notNull()
+                t.column("identifierKind", .text).notNull()
+                t.column("channel", .text).notNull()
+                t.column("match", .text).notNull()
+                t.column("excerpt", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -35,15 +35,20 @@ final class CaseQueue: Sendable {
     }
 }
 
-/// Receives results from every slot's thread.
+/// Receives results from every slot's thread, and hands them, one batch at a time and in
+/// the order they came, to a handler on a thread of its own: scoring and writing the store
+/// must not hold up the loop that times the next case.
 public final class ResultSink: Sendable {
     private let handler: @Sendable ([CaseResult]) -> Void
-    private let lock = Mutex(())
+    private let queue = DispatchQueue(label: "sandpit.results")
 
     public init(_ handler: @escaping @Sendable ([CaseResult]) -> Void) { self.handler = handler }
 
-    /// Calls the handler, one batch at a time.
-    func deliver(_ results: [CaseResult]) { lock.withLock { _ in handler(results) } }
+    /// Queues a batch for the handler.
+    func deliver(_ results: [CaseResult]) { queue.async { [handler] in handler(results) } }
+
+    /// Returns once every queued batch has been handled.
+    func drain() { queue.sync {} }
 }
 
 /// Figures from a finished run.
@@ -54,6 +59,9 @@ public struct RunStatistics: Sendable {
     public var workersStarted: Int
     /// Wall time of the run, in microseconds.
     public var wallMicros: Int64
+    /// CPU time of all the workers, user and system, in microseconds.
+    public var cpuUserMicros: Int64 = 0
+    public var cpuSystemMicros: Int64 = 0
 }
 
 /// Runs one plugin's cases in `workers` sandboxed worker processes.
@@ -106,6 +114,7 @@ public final class TrialRunner: @unchecked Sendable {
             thread.start()
         }
         group.wait()
+        defer { sink.drain() }
         let late = queue.untaken
         if !late.isEmpty {
             let limit = launch.policy.limits.wallSecondsPerTrial
@@ -126,7 +135,9 @@ public final class TrialRunner: @unchecked Sendable {
         return RunStatistics(
             peakRSSBytes: slots.map(\.peakRSSBytes).max() ?? 0,
             workersStarted: slots.map(\.workersStarted).reduce(0, +),
-            wallMicros: Int64((WorkerSlot.now() - started) / 1000))
+            wallMicros: Int64((WorkerSlot.now() - started) / 1000),
+            cpuUserMicros: slots.map(\.cpuUserMicros).reduce(0, +),
+            cpuSystemMicros: slots.map(\.cpuSystemMicros).reduce(0, +))
     }
 }
 

@@ -15,6 +15,8 @@ final class WorkerProcess {
     /// The seccomp listener, once the worker has sent it.
     var listener: Int32 = -1
     private(set) var reaped: (status: Int32, usage: rusage)?
+    /// Whether the slot has added this worker's CPU time to its totals.
+    var usageCounted = false
 
     private init(pid: pid_t, socket: Int32, stdout: Int32, stderr: Int32) {
         self.pid = pid

@@ -54,6 +54,9 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     var cpuClock: clockid_t?  // process CPU clock ids are negative numbers
     var headCPUStart: UInt64 = 0
     var peakRSSBytes: UInt64 = 0
+    /// CPU time of every worker this slot reaped.
+    var cpuUserMicros: Int64 = 0
+    var cpuSystemMicros: Int64 = 0
     var workersStarted = 0
     var lastLoad: LoadedPlugin?
     /// What the most recent worker's lock-down achieved, even if loading then failed.
@@ -229,9 +232,11 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     }
 
     func recordUsage(_ process: WorkerProcess) {
-        if let usage = process.reaped?.usage {
-            peakRSSBytes = max(peakRSSBytes, UInt64(max(0, usage.ru_maxrss)) * 1024)
-        }
+        guard !process.usageCounted, let usage = process.reaped?.usage else { return }
+        process.usageCounted = true
+        peakRSSBytes = max(peakRSSBytes, UInt64(max(0, usage.ru_maxrss)) * 1024)
+        cpuUserMicros += Int64(usage.ru_utime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec)
+        cpuSystemMicros += Int64(usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_stime.tv_usec)
     }
 
     // MARK: - I/O

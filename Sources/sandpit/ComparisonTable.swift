@@ -21,11 +21,28 @@ enum ComparisonTable {
                 row("  \(outcome)") { "\($0.summary.outcomes[outcome, default: 0])" }
             }
         }
-        row("denied syscalls") { "\($0.summary.deniedSyscalls)" }
-        row("safety events") { "\($0.summary.safetyEvents)" }
-        row("leaks") { _ in "n/a (not scored yet)" }
+        let kinds = Set(reports.flatMap { $0.summary.quality.keys }).sorted()
+        for kind in kinds {
+            row("quality \(kind)") { report in
+                guard let q = report.summary.quality[kind] else { return "-" }
+                let grade = report.summary.grades["quality.\(kind)"] ?? ""
+                return String(format: "%.2f", q.score) + (grade.isEmpty ? "" : " \(grade)")
+                    + String(format: ", worst %.2f", q.robustness)
+            }
+        }
+        row("leaks") { r in
+            let grade = r.summary.grades["leak_rate"] ?? ""
+            return "\(r.summary.leaks), " + String(format: "%.0f%%", r.summary.leakRate * 100) + " of cases"
+                + (grade.isEmpty ? "" : " \(grade)")
+        }
+        row("unexpected ids") { "\($0.summary.unexpectedIdentifiers)" }
+        row("safety") { r in
+            (r.summary.safety?.verdict ?? "-") + " (\(r.summary.safetyEvents) events)"
+        }
         row("latency p50 ms") { format($0.summary.latencyMs.p50) }
-        row("latency p95 ms") { format($0.summary.latencyMs.p95) }
+        row("latency p95 ms") { r in
+            format(r.summary.latencyMs.p95) + (r.summary.grades["latency_p95_ms"].map { " \($0)" } ?? "")
+        }
         row("latency max ms") { format($0.summary.latencyMs.max) }
         row("cases/s") { String(Int($0.summary.throughputCasesPerS)) }
         row("cold start ms") { format($0.trial.coldStartMs) }
@@ -53,8 +70,9 @@ enum ComparisonTable {
             ("seccomp", "seccomp"), ("landlock", "landlock"), ("no_new_privs", "nnp"), ("user_namespace", "userns"),
             ("net_namespace", "netns"), ("rlimits", "rlimits"),
         ]
-        let on = short.filter { layers[$0.0] == true }.map(\.1)
         guard !layers.isEmpty else { return "-" }
-        return on.joined(separator: " ") + " (\(layers.values.filter { $0 }.count)/\(layers.count))"
+        let off = short.filter { layers[$0.0] != true }.map(\.1)
+        let count = "\(layers.values.filter { $0 }.count)/\(layers.count) layers"
+        return off.isEmpty ? count : count + ", no " + off.joined(separator: " ")
     }
 }

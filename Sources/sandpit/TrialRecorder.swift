@@ -4,6 +4,7 @@ import Fixtures
 import Foundation
 import Sandbox
 import SandboxPolicy
+import Scoring
 import Synchronization
 
 /// A plugin that could not be trialled; its trial is recorded as failed.
@@ -62,13 +63,41 @@ struct TrialRecorder {
         try stored { () throws(StoreError) in
             try store.append(cases: [], events: loaded.events.map { event(trialID, $0) })
         }
+        let (bands, thresholds) = try Self.gradeBands()
+        let fixtureByID = Dictionary(chosen.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let storeError = Mutex<StoreError?>(nil)
+        let scored = Mutex<[ScoredCase]>([])
+        let latencies = Mutex<[Int64]>([])
         let sink = ResultSink { [store] results in
             guard storeError.withLock({ $0 == nil }) else { return }
-            let records = results.map { Self.caseRecord(trialID, $0) }
+            // Scored as the results arrive, on the host: answers, stdout and stderr all checked.
+            var records: [CaseRecord] = []
+            var leaks: [LeakRecord] = []
+            var batch: [ScoredCase] = []
+            for result in results {
+                var record = Self.caseRecord(trialID, result)
+                if let fixture = fixtureByID[result.caseID] {
+                    let score = ScoredCase.score(
+                        fixture, outcome: result.outcome.rawValue, answer: record.answer, stdout: record.stdout,
+                        stderr: record.stderr, deniedSyscalls: result.events.filter { $0.kind == .deniedSyscall }.count)
+                    record.score = score.score.score
+                    record.scoreParts = Self.json(score.score.parts)
+                    leaks += score.leaks.map {
+                        LeakRecord(
+                            trialId: trialID, caseId: $0.caseID, identifierKind: $0.identifierKind,
+                            channel: $0.channel.rawValue, match: $0.match.rawValue, excerpt: $0.excerpt)
+                    }
+                    batch.append(score)
+                }
+                records.append(record)
+            }
+            scored.withLock { $0 += batch }
+            latencies.withLock { all in
+                all += results.filter { $0.outcome == .ok || $0.outcome == .error }.map(\.latencyMicros)
+            }
             let events = results.flatMap { $0.events.map { event(trialID, $0) } }
             do throws(StoreError) {
-                try store.append(cases: records, events: events)
+                try store.append(cases: records, events: events, leaks: leaks)
             } catch {
                 storeError.withLock { $0 = error }
             }
@@ -79,10 +108,20 @@ struct TrialRecorder {
             // The trial stays `incomplete`: the batches written so far are whole.
             throw CLIError(.store, error.description)
         }
+        let denied =
+            scored.withLock { $0.map(\.deniedSyscalls).reduce(0, +) }
+            + loaded.events.filter { $0.kind == .deniedSyscall }.count
+        let score = TrialScore(
+            cases: scored.withLock { $0 }, deniedSyscalls: denied,
+            latencyP95: LatencySummary(micros: latencies.withLock { $0 }).p95, bands: bands)
         trial.status = "complete"
         trial.finishedAt = Self.timestamp()
         trial.peakRSSBytes = Int64(statistics.peakRSSBytes)
         trial.wallMicros = statistics.wallMicros
+        trial.cpuUserMicros = statistics.cpuUserMicros
+        trial.cpuSystemMicros = statistics.cpuSystemMicros
+        trial.scoring = Self.json(score)
+        trial.gradeThresholds = thresholds
         try stored { () throws(StoreError) in try store.finish(trial) }
         return trialID
     }
@@ -137,6 +176,19 @@ struct TrialRecorder {
             landlockABI: loaded.isolation.landlockABI, kernel: Self.kernel, sandpitVersion: Sandpit.version,
             workers: workers, startedAt: startedAt, coldStartMicros: loaded.coldStartMicros,
             loadStdout: Self.text(loaded.stdout), loadStderr: Self.text(loaded.stderr))
+    }
+
+    /// The grade thresholds in force: `fixtures/grades-v1.json`, kept with each trial.
+    static func gradeBands() throws(CLIError) -> (GradeBands, String) {
+        guard let home = Locations.home else {
+            throw CLIError(.fixtures, "no fixtures directory found for the grade thresholds; set SANDPIT_HOME")
+        }
+        do {
+            let (bands, text) = try GradeBands.load(home + "/fixtures/grades-v1.json")
+            return (bands, text)
+        } catch {
+            throw CLIError(.fixtures, error.description)
+        }
     }
 
     static func trialCase(_ fixture: FixtureCase) -> TrialCase {

@@ -1,6 +1,7 @@
 import ComparisonStore
 import Foundation
 import Sandbox
+import Scoring
 
 /// One trial as `show --json` prints it and `run --json` lists it. Scripts depend on
 /// these names: add fields, never rename or remove one.
@@ -56,7 +57,6 @@ struct TrialReport: Encodable {
             try c.encode(coldStartMs, forKey: .coldStartMs)
         }
     }
-    struct Latency: Encodable { var p50, p95, p99, max: Double }
     struct Summary: Encodable {
         var cases: Int
         var outcomes: [String: Int]
@@ -64,14 +64,25 @@ struct TrialReport: Encodable {
         var deniedSyscalls: Int
         var safetyByCategory: [String: Int]
         var leaks: Int
-        var latencyMs: Latency
+        var leakRate: Double
+        var unexpectedIdentifiers: Int
+        var privacy: TrialScore.Privacy?
+        var quality: [String: TrialScore.KindQuality]
+        var safety: TrialScore.Safety?
+        var grades: [String: String]
+        var gradesVersion: Int?
+        var latencyMs: LatencySummary
         var throughputCasesPerS: Double
         var peakRSSBytes: Int64
+        var cpuUserMs: Double
+        var cpuSystemMs: Double
         enum CodingKeys: String, CodingKey {
-            case cases, outcomes, leaks
+            case cases, outcomes, leaks, privacy, quality, safety, grades
             case safetyEvents = "safety_events", deniedSyscalls = "denied_syscalls"
-            case safetyByCategory = "safety_by_category", latencyMs = "latency_ms"
+            case safetyByCategory = "safety_by_category", latencyMs = "latency_ms", leakRate = "leak_rate"
+            case unexpectedIdentifiers = "unexpected_identifiers", gradesVersion = "grades_version"
             case throughputCasesPerS = "throughput_cases_per_s", peakRSSBytes = "peak_rss_bytes"
+            case cpuUserMs = "cpu_user_ms", cpuSystemMs = "cpu_system_ms"
         }
     }
     struct Event: Encodable {
@@ -97,7 +108,6 @@ struct TrialReport: Encodable {
             try c.encode(arguments, forKey: .arguments)
         }
     }
-    struct Leak: Encodable {}
     struct Case: Encodable {
         var id, kind, outcome: String
         var latencyMs: Double
@@ -105,11 +115,13 @@ struct TrialReport: Encodable {
         var answer: String
         var stdout: String
         var stderr: String
+        var score: Double?
+        var scoreParts: [String: Double]?
         var safetyEvents: [Event]
         var leaks: [Leak]
         enum CodingKeys: String, CodingKey {
-            case id, kind, outcome, detail, answer, stdout, stderr, leaks
-            case latencyMs = "latency_ms", safetyEvents = "safety_events"
+            case id, kind, outcome, detail, answer, stdout, stderr, leaks, score
+            case latencyMs = "latency_ms", safetyEvents = "safety_events", scoreParts = "score_parts"
         }
     }
 
@@ -130,10 +142,22 @@ struct TrialReport: Encodable {
         }
         let caseRecords = try stored { () throws(StoreError) in try store.cases(trial: id) }
         let eventRecords = try stored { () throws(StoreError) in try store.events(trial: id) }
-        return TrialReport(record: record, cases: caseRecords, events: eventRecords)
+        let leakRecords = try stored { () throws(StoreError) in try store.leaks(trial: id) }
+        return TrialReport(record: record, cases: caseRecords, events: eventRecords, leaks: leakRecords)
     }
 
-    init(record: TrialRecord, cases caseRecords: [CaseRecord], events eventRecords: [SafetyEventRecord]) {
+    init(
+        record: TrialRecord, cases caseRecords: [CaseRecord], events eventRecords: [SafetyEventRecord],
+        leaks leakRecords: [LeakRecord]
+    ) {
+        let allLeaks = leakRecords.map {
+            Leak(
+                caseID: $0.caseId, identifierKind: $0.identifierKind,
+                channel: Leak.Channel(rawValue: $0.channel) ?? .answer,
+                match: Leak.Match(rawValue: $0.match) ?? .exact, excerpt: $0.excerpt)
+        }
+        let leaksByCase = Dictionary(grouping: allLeaks, by: \.caseID)
+        let scoring = record.scoring.flatMap { try? JSONDecoder().decode(TrialScore.self, from: Data($0.utf8)) }
         let events = eventRecords.map { e in
             Event(
                 kind: e.kind, syscall: e.syscall, detail: e.detail, category: e.category, phase: e.phase,
@@ -144,28 +168,31 @@ struct TrialReport: Encodable {
         cases = caseRecords.map { c in
             Case(
                 id: c.caseId, kind: c.kind, outcome: c.outcome, latencyMs: Double(c.latencyMicros) / 1000,
-                detail: c.detail, answer: c.answer, stdout: c.stdout, stderr: c.stderr,
-                safetyEvents: byCase[c.caseId] ?? [], leaks: [])
+                detail: c.detail, answer: c.answer, stdout: c.stdout, stderr: c.stderr, score: c.score,
+                scoreParts: c.scoreParts.flatMap {
+                    try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8))
+                },
+                safetyEvents: byCase[c.caseId] ?? [], leaks: leaksByCase[c.caseId] ?? [])
         }
         safetyEvents = events
-        leaks = []
+        leaks = allLeaks
         var outcomes = Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, 0) })
         for c in caseRecords { outcomes[c.outcome, default: 0] += 1 }
         // Latency of cases the plugin finished; a timeout's "latency" is the limit.
-        let timed = caseRecords.filter { $0.outcome == "ok" || $0.outcome == "error" }.map(\.latencyMicros).sorted()
-        func percentile(_ p: Double) -> Double {
-            guard !timed.isEmpty else { return 0 }
-            let rank = Int((p * Double(timed.count)).rounded(.up)) - 1
-            return Double(timed[min(max(rank, 0), timed.count - 1)]) / 1000
-        }
+        let timed = caseRecords.filter { $0.outcome == "ok" || $0.outcome == "error" }.map(\.latencyMicros)
         let wall = Double(record.wallMicros) / 1e6
         summary = Summary(
             cases: caseRecords.count, outcomes: outcomes, safetyEvents: events.count,
             deniedSyscalls: events.filter { $0.kind == "denied_syscall" }.count,
-            safetyByCategory: Dictionary(grouping: events, by: \.category).mapValues(\.count), leaks: 0,
-            latencyMs: Latency(p50: percentile(0.5), p95: percentile(0.95), p99: percentile(0.99), max: percentile(1)),
+            safetyByCategory: Dictionary(grouping: events, by: \.category).mapValues(\.count), leaks: allLeaks.count,
+            leakRate: scoring?.privacy.leakRate ?? 0,
+            unexpectedIdentifiers: scoring?.privacy.unexpectedIdentifiers ?? 0,
+            privacy: scoring?.privacy, quality: scoring?.quality ?? [:], safety: scoring?.safety,
+            grades: scoring?.grades ?? [:], gradesVersion: scoring?.gradesVersion,
+            latencyMs: LatencySummary(micros: timed),
             throughputCasesPerS: wall > 0 ? (Double(caseRecords.count) / wall).rounded() : 0,
-            peakRSSBytes: record.peakRSSBytes)
+            peakRSSBytes: record.peakRSSBytes, cpuUserMs: Double(record.cpuUserMicros) / 1000,
+            cpuSystemMs: Double(record.cpuSystemMicros) / 1000)
         let isolation = (try? JSONDecoder().decode([String: Bool].self, from: Data(record.isolation.utf8))) ?? [:]
         let notes = (try? JSONDecoder().decode([String].self, from: Data(record.isolationNotes.utf8))) ?? []
         trial = Trial(

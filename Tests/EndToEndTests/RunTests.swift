@@ -44,12 +44,24 @@ struct RunTests {
             #expect(Set(latency.keys) == ["p50", "p95", "p99", "max"])
             #expect(latency["p50"]! <= latency["p95"]! && latency["p95"]! <= latency["max"]!)
             #expect(summary["safety_events"] as? Int == 0, "a well-behaved plugin makes no denied calls")
-            #expect(summary["leaks"] as? Int == 0)
+            let name = ((trial["plugin"] as? [String: Any])?["name"] as? String) ?? ""
+            // echo repeats its input: every case leaks; the triage baselines answer with a label only.
+            if name == "echo" {
+                #expect((summary["leaks"] as? Int ?? 0) > 0)
+                #expect(summary["leak_rate"] as? Double == 1)
+            } else {
+                #expect(summary["leaks"] as? Int == 0)
+            }
+            #expect(summary["unexpected_identifiers"] as? Int == 0)
+            #expect((summary["safety"] as? [String: Any])?["verdict"] as? String == "contained")
+            #expect(summary["quality"] is [String: Any])
+            #expect(summary["grades"] is [String: String])
             #expect((summary["peak_rss_bytes"] as? Int ?? 0) > 0)
             let caseList = try #require(report["cases"] as? [[String: Any]])
             #expect(caseList.count == cases)
             for c in caseList {
                 for key in ["id", "kind", "outcome"] { #expect(c[key] is String) }
+                #expect(c["score"] is Double || c["score"] is Int)
                 #expect(c["latency_ms"] is Double || c["latency_ms"] is Int)
                 #expect(c["safety_events"] is [Any])
                 #expect(c["leaks"] is [Any])
