@@ -92,4 +92,7 @@ public struct CaseResult: Sendable {
     /// Which worker slot ran it (0-based).
     public var worker: Int
     public var events: [SafetyEvent]
+    /// Cases the same worker had started, or was about to, while this one was running: the
+    /// stdout and stderr read while this case ran may have been written by any of them.
+    public var concurrentCaseIDs: [String] = []
 }

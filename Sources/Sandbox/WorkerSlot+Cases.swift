@@ -80,6 +80,13 @@ extension WorkerSlot {
                 frames = []
                 malformed = error
             }
+            // A plugin's output for a case is written before its answer: drain the pipes after
+            // reading answers and before handling them, so that output is still charged to the
+            // case at the head (or, if a later case wrote it, to one the head lists as concurrent).
+            if !frames.isEmpty, let process, process.reaped == nil {
+                drain(process.stdout, isStdout: true)
+                drain(process.stderr, isStdout: false)
+            }
             for frame in frames {
                 guard !inFlight.isEmpty, frame.kind == .answer, let answer = try? Answer(frame) else {
                     malformed = .malformedPayload(frame.kind)
@@ -232,7 +239,8 @@ extension WorkerSlot {
         return CaseResult(
             index: item.index, caseID: item.trialCase.id, kind: item.trialCase.kind, outcome: outcome,
             latencyMicros: latency, answer: answer, stdout: item.stdout, stderr: item.stderr, detail: detail,
-            worker: index, events: events)
+            worker: index, events: events,
+            concurrentCaseIDs: inFlight.filter { $0.index != item.index }.map(\.trialCase.id))
     }
 
     /// Asks the worker to close the plugin and exit; kills it if it lingers.

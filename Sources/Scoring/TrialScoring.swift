@@ -16,14 +16,22 @@ public struct ScoredCase: Sendable {
 
     /// Scores one case: quality against the gold answer, leaks in every channel, and
     /// checksum-valid identifiers the answer invented.
+    ///
+    /// stdout and stderr are read by the host while a case runs, but several cases may be in
+    /// flight: they are checked against the identifiers of `concurrent` cases too, and a leak
+    /// is charged to the case whose identifier it is.
     public static func score(
-        _ fixture: FixtureCase, outcome: String, answer: String, stdout: String, stderr: String, deniedSyscalls: Int
+        _ fixture: FixtureCase, outcome: String, answer: String, stdout: String, stderr: String, deniedSyscalls: Int,
+        concurrent: [FixtureCase] = []
     ) -> ScoredCase {
         let ok = outcome == "ok"
         let score = QualityGrader.grade(fixture, answer: answer, ok: ok)
-        let leaks = LeakDetector.leaks(
-            caseID: fixture.id, identifiers: fixture.identifiers,
-            channels: [(.answer, answer), (.stdout, stdout), (.stderr, stderr)])
+        var leaks = LeakDetector.leaks(
+            caseID: fixture.id, identifiers: fixture.identifiers, channels: [(.answer, answer)])
+        for owner in [fixture] + concurrent {
+            leaks += LeakDetector.leaks(
+                caseID: owner.id, identifiers: owner.identifiers, channels: [(.stdout, stdout), (.stderr, stderr)])
+        }
         let inputText = String(decoding: fixture.input, as: UTF8.self)
         let unexpected = answer.isEmpty ? [] : LeakDetector.unexpectedIdentifiers(answer: answer, input: inputText)
         var gold: String?
@@ -106,7 +114,10 @@ public struct TrialScore: Sendable, Codable, Hashable {
     ]
 
     /// Aggregates scored cases. `latencyP95` (ms) is graded too.
-    public init(cases: [ScoredCase], deniedSyscalls: Int, latencyP95: Double, bands: GradeBands) {
+    public init(cases unordered: [ScoredCase], deniedSyscalls: Int, latencyP95: Double, bands: GradeBands) {
+        // Sums run in case-id order, whatever order the workers finished in: the same trial
+        // scored twice gives the same numbers to the last bit.
+        let cases = unordered.sorted { $0.caseID < $1.caseID }
         var quality: [String: KindQuality] = [:]
         for (kind, scored) in Dictionary(grouping: cases, by: \.kind) {
             let n = Double(scored.count)
@@ -117,7 +128,8 @@ public struct TrialScore: Sendable, Codable, Hashable {
             var robustness = 0.0
             var gap = 0.0
             let groups = Dictionary(grouping: scored, by: \.group)
-            for group in groups.values {
+            for key in groups.keys.sorted() {
+                let group = groups[key]!
                 robustness += group.map(\.score.score).min() ?? 0
                 if let base = group.first(where: { $0.variant == "base" }),
                     let swapped = group.first(where: { $0.variant == "name_swap" })
@@ -144,7 +156,7 @@ public struct TrialScore: Sendable, Codable, Hashable {
         let leaks = cases.flatMap(\.leaks)
         privacy = Privacy(
             leaks: leaks.count,
-            leakRate: cases.isEmpty ? 0 : Double(cases.filter { !$0.leaks.isEmpty }.count) / Double(cases.count),
+            leakRate: cases.isEmpty ? 0 : Double(Set(leaks.map(\.caseID)).count) / Double(cases.count),
             byKind: Dictionary(grouping: leaks, by: \.identifierKind).mapValues(\.count),
             byChannel: Dictionary(grouping: leaks, by: \.channel.rawValue).mapValues(\.count),
             severityIndex: cases.isEmpty

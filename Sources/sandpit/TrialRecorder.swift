@@ -79,7 +79,8 @@ struct TrialRecorder {
                 if let fixture = fixtureByID[result.caseID] {
                     let score = ScoredCase.score(
                         fixture, outcome: result.outcome.rawValue, answer: record.answer, stdout: record.stdout,
-                        stderr: record.stderr, deniedSyscalls: result.events.filter { $0.kind == .deniedSyscall }.count)
+                        stderr: record.stderr, deniedSyscalls: result.events.filter { $0.kind == .deniedSyscall }.count,
+                        concurrent: result.concurrentCaseIDs.compactMap { fixtureByID[$0] })
                     record.score = score.score.score
                     record.scoreParts = Self.json(score.score.parts)
                     leaks += score.leaks.map {
