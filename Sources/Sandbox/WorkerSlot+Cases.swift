@@ -84,8 +84,14 @@ extension WorkerSlot {
             // reading answers and before handling them, so that output is still charged to the
             // case at the head (or, if a later case wrote it, to one the head lists as concurrent).
             if !frames.isEmpty, let process, process.reaped == nil {
-                drain(process.stdout, isStdout: true)
-                drain(process.stderr, isStdout: false)
+                var pipes = [
+                    pollfd(fd: process.stdout, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: process.stderr, events: Int16(POLLIN), revents: 0),
+                ]
+                if poll(&pipes, 2, 0) > 0 {
+                    if pipes[0].revents != 0 { drain(process.stdout, isStdout: true) }
+                    if pipes[1].revents != 0 { drain(process.stderr, isStdout: false) }
+                }
             }
             for frame in frames {
                 guard !inFlight.isEmpty, frame.kind == .answer, let answer = try? Answer(frame) else {

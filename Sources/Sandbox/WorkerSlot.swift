@@ -277,6 +277,9 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     }
 
     var socketReadable = false
+    /// One read buffer for the socket and the pipes, reused: a fresh 64 KiB per read would
+    /// cost more than the read.
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     var hasOutgoing: Bool { outgoingOffset < outgoing.count }
 
     func flushOutgoing() {
@@ -303,7 +306,6 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
         // A reaped worker's descriptors are closed, and their numbers may already be reused.
         guard let process, process.reaped == nil, socketReadable else { return try drainReader() }
         socketReadable = false
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             var n: Int
             if receivingListener && process.listener < 0 {
@@ -336,7 +338,6 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
 
     /// Reads a stdio pipe; bytes go to the running case (or to loading), up to the limit.
     func drain(_ fd: Int32, isStdout: Bool) {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             guard n > 0 else { return }

@@ -120,55 +120,63 @@ public enum LeakDetector {
         return found
     }
 
-    /// Runs of digits and separators, and seven-character codes, that pass a checksum.
+    static func isLetter(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
+    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    static func isAlphanumeric(_ c: UInt8) -> Bool { isLetter(c) || isDigit(c) }
+
+    /// Runs of digits and separators, and seven-character codes, that pass a checksum. Works
+    /// on bytes: it runs over every answer.
     static func candidates(_ text: String) -> [String] {
         var out: [String] = []
-        let chars = Array(text.unicodeScalars)
+        let b = Array(text.utf8)
         var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            if c.properties.numericType == .decimal && c.isASCII {
+        while i < b.count {
+            let c = b[i]
+            if isDigit(c) && (i == 0 || !isAlphanumeric(b[i - 1])) {
+                // A run: digits, with single dashes or spaces between them.
                 var j = i
-                var digits = 0
-                while j < chars.count {
-                    let d = chars[j]
-                    if d.isASCII && d.properties.numericType == .decimal {
-                        digits += 1
-                    } else if d == "-" || d == " " {
-                        if j + 1 >= chars.count
-                            || !(chars[j + 1].isASCII && chars[j + 1].properties.numericType == .decimal)
-                        {
-                            break
-                        }
+                var digits: [Int] = []
+                var groups: [Int] = [0]
+                while j < b.count {
+                    if isDigit(b[j]) {
+                        digits.append(Int(b[j] - 0x30))
+                        groups[groups.count - 1] += 1
+                    } else if (b[j] == 0x2D || b[j] == 0x20) && j + 1 < b.count && isDigit(b[j + 1]) {
+                        groups.append(0)
                     } else {
                         break
                     }
                     j += 1
                 }
-                let run = String(String.UnicodeScalarView(chars[i..<j]))
-                if (8...9).contains(digits) && IRDNumber.isValid(run.replacingSeparators()) {
+                let run = String(decoding: b[i..<j], as: UTF8.self)
+                if (8...9).contains(digits.count) && isIRD(digits) {
                     out.append(run)
-                } else if BankAccount.isValid(run) {
+                } else if groups.count == 4 && groups[0] == 2 && (3...4).contains(groups[1])
+                    && (7...8).contains(groups[2])
+                    && (2...4).contains(groups[3]) && BankAccount.isValid(run)
+                {
                     out.append(run)
                 }
                 i = j
                 continue
             }
-            if c.properties.isAlphabetic && c.isASCII, i + 7 <= chars.count {
-                let word = String(String.UnicodeScalarView(chars[i..<(i + 7)])).uppercased()
-                let boundaryBefore = i == 0 || !(chars[i - 1].isASCII && chars[i - 1].properties.isAlphabetic)
-                let boundaryAfter =
-                    i + 7 == chars.count
-                    || !(chars[i + 7].isASCII
-                        && (chars[i + 7].properties.isAlphabetic || chars[i + 7].properties.numericType != nil))
-                if boundaryBefore && boundaryAfter && NHINumber.isValid(word) { out.append(word) }
+            // An NHI: three letters at a word start, two digits, then two digits or two letters.
+            if isLetter(c), i + 7 <= b.count, i == 0 || !isAlphanumeric(b[i - 1]), isLetter(b[i + 1]),
+                isLetter(b[i + 2]),
+                isDigit(b[i + 3]), isDigit(b[i + 4]), i + 7 == b.count || !isAlphanumeric(b[i + 7])
+            {
+                let word = String(decoding: b[i..<(i + 7)], as: UTF8.self).uppercased()
+                if NHINumber.isValid(word) { out.append(word) }
             }
             i += 1
         }
         return out
     }
-}
 
-extension String {
-    fileprivate func replacingSeparators() -> String { filter { $0 != "-" && $0 != " " } }
+    /// The IRD check on digits already parsed.
+    static func isIRD(_ digits: [Int]) -> Bool {
+        let number = digits.reduce(0) { $0 * 10 + $1 }
+        guard number > 10_000_000 && number < IRDNumber.upperBound else { return false }
+        return IRDNumber.checkDigit(base: Array(digits.dropLast())) == digits.last
+    }
 }

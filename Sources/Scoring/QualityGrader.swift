@@ -62,7 +62,8 @@ public enum QualityGrader {
         let source = input["text"] as? String ?? ""
         // Residual leak: a value to remove that is still in the redacted text.
         let secret = fixture.identifiers.filter { !$0.disclose }
-        let residual = secret.filter { text.contains($0.value) }.count
+        let textBytes = Array(text.utf8)
+        let residual = secret.filter { ByteSearch.contains(Array($0.value.utf8), in: textBytes) }.count
         var recall: Double
         var precision: Double
         if let spans = answer["spans"] as? [[String: Any]] {
@@ -80,12 +81,16 @@ public enum QualityGrader {
                 : Double(goldBytes.intersection(predicted).count) / Double(predicted.count)
         } else {
             recall = secret.isEmpty ? 1 : Double(secret.count - residual) / Double(secret.count)
-            var plain = source
+            // The source's words with identifiers blanked out (bytes, not Foundation: this runs per case).
+            var plain = Array(source.utf8)
             for identifier in fixture.identifiers {
-                plain = plain.replacingOccurrences(of: identifier.value, with: " ")
+                for range in ByteSearch.ranges(of: Array(identifier.value.utf8), in: plain) {
+                    for k in range { plain[k] = 0x20 }
+                }
             }
-            let plainWords = Set(plain.split(separator: " ").map(String.init))
-            let kept = plainWords.filter { text.contains($0) }.count
+            let plainWords = Set(plain.split(separator: 0x20).map { Array($0) })
+            let answerWords = Set(textBytes.split(separator: 0x20).map { Array($0) })
+            let kept = plainWords.filter { answerWords.contains($0) }.count
             precision = plainWords.isEmpty ? 1 : Double(kept) / Double(plainWords.count)
         }
         // Whatever the spans say, a value still in the text was not redacted.
