@@ -64,12 +64,10 @@ public enum LeakDetector {
             for identifier in secret {
                 let mask = "[\(identifier.kind.uppercased())]"
                 if let range = ByteSearch.ranges(of: Array(identifier.value.utf8), in: raw).first {
-                    let normalised = wordsText ?? NormalisedText(text, mode: .words)
-                    wordsText = normalised
                     leaks.append(
                         Leak(
                             caseID: caseID, identifierKind: identifier.kind, channel: channel, match: .exact,
-                            excerpt: excerpt(text, byteRange: range, mask: mask)))
+                            excerpt: excerpt(raw, byteRange: range, mask: mask)))
                     continue
                 }
                 let isIdentifier = identifierKinds.contains(identifier.kind)
@@ -95,8 +93,7 @@ public enum LeakDetector {
         return leaks
     }
 
-    static func excerpt(_ text: String, byteRange: Range<Int>, mask: String, context: Int = 24) -> String {
-        let bytes = Array(text.utf8)
+    static func excerpt(_ bytes: [UInt8], byteRange: Range<Int>, mask: String, context: Int = 24) -> String {
         var from = max(0, byteRange.lowerBound - context)
         var to = min(bytes.count, byteRange.upperBound + context)
         // Do not cut a UTF-8 sequence in half.
