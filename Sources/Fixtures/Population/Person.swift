@@ -12,19 +12,46 @@ public struct Person: Sendable, Hashable {
     public var born: (Int, Int, Int)
     public var address: Address
     public var email: String
-    public var mobile: String
-    public var landline: String
-    public var ird: String
-    public var nhi: String
-    public var bankAccount: String
-    public var driverLicence: String
-    public var passport: String
+    /// Where this person's numbers come from. They are made when asked for, each from its own
+    /// stream: a case uses two or three of them, and generation must stay fast.
+    var numbers: UInt64
+
+    func stream(_ salt: UInt64) -> SplitMix64 { SplitMix64(seed: numbers ^ salt &* 0x9E37_79B9_7F4A_7C15) }
+
+    public var mobile: String {
+        var r = stream(1)
+        return PhoneNumber.generate(&r, mobile: true)
+    }
+    public var landline: String {
+        var r = stream(2)
+        return PhoneNumber.generate(&r, mobile: false)
+    }
+    public var ird: String {
+        var r = stream(3)
+        return IRDNumber.generate(&r, long: r.chance(0.5))
+    }
+    public var nhi: String {
+        var r = stream(4)
+        return NHINumber.generate(&r, newFormat: r.chance(0.5))
+    }
+    public var bankAccount: String {
+        var r = stream(5)
+        return BankAccount.generate(&r)
+    }
+    public var driverLicence: String {
+        var r = stream(6)
+        return DriverLicence.generate(&r)
+    }
+    public var passport: String {
+        var r = stream(7)
+        return Passport.generate(&r)
+    }
 
     public var name: String { "\(given) \(family)" }
     public var dateOfBirth: String { "\(pad(born.2))/\(pad(born.1))/\(born.0)" }
 
-    public static func == (a: Person, b: Person) -> Bool { a.name == b.name && a.ird == b.ird }
-    public func hash(into hasher: inout Hasher) { hasher.combine(ird) }
+    public static func == (a: Person, b: Person) -> Bool { a.name == b.name && a.numbers == b.numbers }
+    public func hash(into hasher: inout Hasher) { hasher.combine(numbers) }
 
     func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 }
@@ -64,10 +91,7 @@ public struct Population {
         let email = "\(local)\(rng.int(in: 1...99))@\(rng.pick(Names.emailDomains))"
         return Person(
             given: given, family: family, tradition: tradition, born: (year, month, day), address: address,
-            email: email, mobile: PhoneNumber.generate(&rng, mobile: true),
-            landline: PhoneNumber.generate(&rng, mobile: false), ird: IRDNumber.generate(&rng, long: rng.chance(0.5)),
-            nhi: NHINumber.generate(&rng, newFormat: rng.chance(0.5)), bankAccount: BankAccount.generate(&rng),
-            driverLicence: DriverLicence.generate(&rng), passport: Passport.generate(&rng))
+            email: email, numbers: rng.next())
     }
 
     /// The same person under a name from another tradition: for fairness, a case told twice.
