@@ -35,22 +35,8 @@ public enum SyscallGroups {
         "exit": ["exit_group", "exit"],
     ]
 
-    /// System calls no policy may allow: each opens kernel attack surface or a way out
-    /// of the sandbox (REFERENCE.md §2). `kill`/`tgkill`/`tkill` are not here because the
-    /// host lets them through when, and only when, they target the worker itself.
-    public static let neverAllowed: Set<String> = [
-        "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "userfaultfd", "keyctl",
-        "add_key", "request_key", "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_open",
-        "pidfd_getfd", "pidfd_send_signal", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
-        "fsopen", "fsmount", "fsconfig", "fspick", "mount_setattr", "unshare", "setns", "personality", "kexec_load",
-        "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot", "swapon", "swapoff", "acct",
-        "iopl", "ioperm", "syslog", "quotactl", "lookup_dcookie", "vhangup", "uselib", "clone3",
-        "seccomp", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "capset",
-        "execve", "execveat", "fork", "vfork", "kill", "tgkill", "tkill",
-    ]
-
-    /// The part of ``neverAllowed`` that even the `observe` default denies: calls whose
-    /// mere use exposes kernel code a sandbox should never let a plugin reach.
+    /// System calls that even the `observe` default denies: calls whose mere use exposes
+    /// kernel code a sandbox should never let a plugin reach.
     public static let kernelAttackSurface: Set<String> = [
         "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "userfaultfd", "keyctl",
         "add_key", "request_key", "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_open",
@@ -59,6 +45,15 @@ public enum SyscallGroups {
         "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot", "swapon", "swapoff", "acct",
         "iopl", "ioperm", "syslog", "quotactl", "lookup_dcookie", "vhangup", "uselib", "seccomp",
     ]
+
+    /// System calls no policy may allow (REFERENCE.md §2): the kernel attack surface, and the
+    /// ways out of the sandbox — new processes, identity changes, `clone3` (whose flags a
+    /// filter cannot see), and signals. `kill`/`tgkill`/`tkill` are let through by the host
+    /// when, and only when, they target the worker itself; a policy cannot allow them.
+    public static let neverAllowed: Set<String> = kernelAttackSurface.union([
+        "clone3", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "capset",
+        "execve", "execveat", "fork", "vfork", "kill", "tgkill", "tkill",
+    ])
 
     /// Expands `@group` entries and removes duplicates, keeping first-seen order.
     ///
