@@ -28,8 +28,28 @@ public struct WorkerLaunch: Sendable {
         guard access(workerExecutable, X_OK) == 0 else {
             throw SandboxError(.worker, path: workerExecutable, "the worker executable is missing or not executable")
         }
+        try self.init(
+            workerExecutable: workerExecutable, plugin: try PluginFile(path: pluginPath), policy: policy,
+            policyPath: policyPath, config: config)
+    }
+
+    /// A launch that locks a worker down and then fails to load a plugin that does not
+    /// exist: what `sandpit doctor` uses to see which layers this machine really gives.
+    init(probing workerExecutable: String, policy: Policy) throws(SandboxError) {
+        var open = policy
+        open.required = []
+        try self.init(
+            workerExecutable: workerExecutable,
+            plugin: PluginFile(path: "/nonexistent/sandpit-probe.so", sha256: "", size: 0, needed: [], runPaths: []),
+            policy: open, policyPath: open.name, config: "{}")
+    }
+
+    /// Compiles the policy and works out, once, what every worker of this launch is sent.
+    private init(workerExecutable: String, plugin: PluginFile, policy: Policy, policyPath: String, config: String)
+        throws(SandboxError)
+    {
         self.workerExecutable = workerExecutable
-        self.plugin = try PluginFile(path: pluginPath)
+        self.plugin = plugin
         self.policy = policy
         self.policyPath = policyPath
         self.filter = try SeccompCompiler.compile(policy, policyPath: policyPath)
@@ -39,24 +59,6 @@ public struct WorkerLaunch: Sendable {
             readablePaths: Self.readablePaths(plugin: plugin, policy: policy, worker: workerExecutable),
             useNamespaces: true, unprivilegedUID: unprivilegedUID, unprivilegedGID: unprivilegedGID, filter: filter.bpf,
             answerLimit: policy.limits.answerBytes)
-    }
-
-    /// A launch that locks a worker down and then fails to load a plugin that does not
-    /// exist: what `sandpit doctor` uses to see which layers this machine really gives.
-    init(probing workerExecutable: String, policy: Policy) throws(SandboxError) {
-        var open = policy
-        open.required = []
-        self.workerExecutable = workerExecutable
-        self.plugin = PluginFile(path: "/nonexistent/sandpit-probe.so", sha256: "", size: 0, needed: [], runPaths: [])
-        self.policy = open
-        self.policyPath = open.name
-        self.filter = try SeccompCompiler.compile(open, policyPath: open.name)
-        self.config = Array("{}".utf8)
-        self.setup = WorkerSetup(
-            pluginPath: plugin.path, config: config, limits: Self.limits(open.limits),
-            readablePaths: Self.readablePaths(plugin: plugin, policy: open, worker: workerExecutable),
-            useNamespaces: true, unprivilegedUID: unprivilegedUID, unprivilegedGID: unprivilegedGID, filter: filter.bpf,
-            answerLimit: open.limits.answerBytes)
     }
 
     /// Directories where the dynamic loader finds system libraries.

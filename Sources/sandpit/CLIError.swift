@@ -1,4 +1,5 @@
 import ArgumentParser
+import Sandbox
 
 /// An error the CLI reports as one line on stderr and an exit code.
 struct CLIError: Error, CustomStringConvertible {
@@ -39,6 +40,18 @@ extension ParsableCommand {
         } catch let error as CLIError {
             Diagnostics.error(error.message)
             throw ExitCode(error.kind.rawValue)
+        }
+    }
+}
+
+extension SandboxError {
+    /// The CLI's error for a plugin that could not be loaded or a policy that could not be
+    /// applied, with its exit code.
+    var cliError: CLIError {
+        switch code {
+        case .policy: return CLIError(.policy, description)
+        case .requiredLayerMissing: return CLIError(.isolation, description)
+        default: return CLIError(.plugin, description)
         }
     }
 }

@@ -45,11 +45,7 @@ extension PolicyCommand {
                     runner = TrialRunner(launch: launch)
                     loaded = try runner.load()
                 } catch {
-                    switch error.code {
-                    case .policy: throw CLIError(.policy, error.description)
-                    case .requiredLayerMissing: throw CLIError(.isolation, error.description)
-                    default: throw CLIError(.plugin, error.description)
-                    }
+                    throw error.cliError
                 }
                 let kinds = PluginRules.caseKinds(loaded.hello.caseKinds)
                 chosen = chosen.filter { kinds.contains("*") || kinds.contains($0.kind) }

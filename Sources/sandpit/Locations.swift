@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where sandpit finds its worker, shipped policies and fixtures.
+/// Where sandpit finds its worker, shipped policies and grade thresholds.
 ///
 /// In a checkout the binary is `.build/<triple>/<config>/sandpit`, so the repository is
 /// found by walking up from the executable; `SANDPIT_HOME` overrides that.
@@ -33,5 +33,4 @@ enum Locations {
     }
 
     static var sandboxes: [String] { home.map { [$0 + "/sandboxes"] } ?? [] }
-    static var fixtures: String? { home.map { $0 + "/fixtures" } }
 }

@@ -52,11 +52,7 @@ struct PluginCommand: ParsableCommand {
                     loaded = try runner.load()
                     runner.close()
                 } catch {
-                    switch error.code {
-                    case .policy: throw CLIError(.policy, error.description)
-                    case .requiredLayerMissing: throw CLIError(.isolation, error.description)
-                    default: throw CLIError(.plugin, error.description)
-                    }
+                    throw error.cliError
                 }
                 let report = Report(
                     name: loaded.hello.name, version: loaded.hello.version, path: launch.plugin.path,
