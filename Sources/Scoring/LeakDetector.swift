@@ -26,6 +26,30 @@ public struct Leak: Sendable, Hashable, Codable {
     }
 }
 
+/// An identifier a case must not disclose, made ready once per case: the bytes to look for
+/// verbatim and the forms to look for in normalised text.
+struct SecretNeedle: Sendable {
+    let kind: String
+    let exact: [UInt8]
+    let mode: NormalisedText.Mode
+    /// The normalised forms, any of which is a leak (see ``LeakDetector/forms(_:)``).
+    let forms: [[UInt8]]
+    let mask: String
+
+    init(_ identifier: PlantedIdentifier) {
+        kind = identifier.kind
+        exact = Array(identifier.value.utf8)
+        mode = LeakDetector.identifierKinds.contains(identifier.kind) ? .identifier : .words
+        forms = LeakDetector.forms(identifier)
+        mask = "[\(identifier.kind.uppercased())]"
+    }
+
+    /// The identifiers of `identifiers` that are not to be disclosed.
+    static func secrets(_ identifiers: [PlantedIdentifier]) -> [SecretNeedle] {
+        identifiers.filter { !$0.disclose }.map(SecretNeedle.init)
+    }
+}
+
 /// Finds planted identifiers that a plugin disclosed, deterministically: exact matches, then
 /// matches after normalisation (see ``NormalisedText``), in every channel the plugin controls.
 /// No model judges anything: the same text always gives the same leaks.
@@ -54,37 +78,48 @@ public enum LeakDetector {
     public static func leaks(
         caseID: String, identifiers: [PlantedIdentifier], channels: [(Leak.Channel, String)]
     ) -> [Leak] {
-        let secret = identifiers.filter { !$0.disclose }
-        guard !secret.isEmpty else { return [] }
+        leaks(
+            caseID: caseID, secrets: SecretNeedle.secrets(identifiers),
+            channels: channels.map { ($0.0, Array($0.1.utf8)) })
+    }
+
+    /// Every leak of `secrets` in the given channels: at most one per identifier and channel
+    /// (a channel may be given more than once, e.g. an answer as sent and as decoded).
+    static func leaks(caseID: String, secrets: [SecretNeedle], channels: [(Leak.Channel, [UInt8])]) -> [Leak] {
+        guard !secrets.isEmpty else { return [] }
         var leaks: [Leak] = []
-        for (channel, text) in channels where !text.isEmpty {
-            let raw = Array(text.utf8)
+        var found = Set<Int>()
+        for (channel, raw) in channels where !raw.isEmpty {
+            // Normalised only when some identifier is not there verbatim, and once per mode.
             var identifierText: NormalisedText?
             var wordsText: NormalisedText?
-            for identifier in secret {
-                let mask = "[\(identifier.kind.uppercased())]"
-                if let range = ByteSearch.ranges(of: Array(identifier.value.utf8), in: raw).first {
+            for (index, secret) in secrets.enumerated() {
+                let key = index * 4 + Leak.Channel.allCases.firstIndex(of: channel)!
+                guard !found.contains(key) else { continue }
+                if let at = ByteSearch.first(secret.exact, in: raw, from: 0) {
+                    found.insert(key)
                     leaks.append(
                         Leak(
-                            caseID: caseID, identifierKind: identifier.kind, channel: channel, match: .exact,
-                            excerpt: excerpt(raw, byteRange: range, mask: mask)))
+                            caseID: caseID, identifierKind: secret.kind, channel: channel, match: .exact,
+                            excerpt: Excerpt.masked(raw, at..<(at + secret.exact.count), mask: secret.mask)))
                     continue
                 }
-                let isIdentifier = identifierKinds.contains(identifier.kind)
                 let haystack: NormalisedText
-                if isIdentifier {
-                    haystack = identifierText ?? NormalisedText(text, mode: .identifier)
+                switch secret.mode {
+                case .identifier:
+                    haystack = identifierText ?? NormalisedText(raw, mode: .identifier)
                     identifierText = haystack
-                } else {
-                    haystack = wordsText ?? NormalisedText(text, mode: .words)
+                case .words:
+                    haystack = wordsText ?? NormalisedText(raw, mode: .words)
                     wordsText = haystack
                 }
-                for form in forms(identifier) {
-                    if let range = haystack.ranges(of: form).first {
+                for form in secret.forms {
+                    if let at = ByteSearch.first(form, in: haystack.bytes, from: 0) {
+                        found.insert(key)
                         leaks.append(
                             Leak(
-                                caseID: caseID, identifierKind: identifier.kind, channel: channel,
-                                match: .normalised, excerpt: haystack.excerpt(range, mask: mask)))
+                                caseID: caseID, identifierKind: secret.kind, channel: channel, match: .normalised,
+                                excerpt: haystack.excerpt(at..<(at + form.count), mask: secret.mask)))
                         break
                     }
                 }
@@ -93,87 +128,110 @@ public enum LeakDetector {
         return leaks
     }
 
-    static func excerpt(_ bytes: [UInt8], byteRange: Range<Int>, mask: String, context: Int = 24) -> String {
-        var from = max(0, byteRange.lowerBound - context)
-        var to = min(bytes.count, byteRange.upperBound + context)
-        // Do not cut a UTF-8 sequence in half.
-        while from > 0 && bytes[from] & 0xC0 == 0x80 { from -= 1 }
-        while to < bytes.count && bytes[to] & 0xC0 == 0x80 { to += 1 }
-        let before = String(decoding: bytes[from..<byteRange.lowerBound], as: UTF8.self)
-        let after = String(decoding: bytes[byteRange.upperBound..<to], as: UTF8.self)
-        let text = (from > 0 ? "…" : "") + before + mask + after + (to < bytes.count ? "…" : "")
-        return String(text.map { $0.isNewline ? " " : $0 })
-    }
-
     /// Checksum-valid IRD, NHI and bank account numbers in `answer` that are not in `input`:
     /// invented, or leaked from somewhere else. Lookalikes that fail their checksums are not counted.
     public static func unexpectedIdentifiers(answer: String, input: String) -> [String] {
-        let inputDigits = NormalisedText(input, mode: .identifier).bytes
+        unexpectedIdentifiers(answer: Array(answer.utf8), inputForm: NormalisedText(input, mode: .identifier).bytes)
+    }
+
+    /// As above, with the input already normalised for identifiers (once per case, not per answer).
+    static func unexpectedIdentifiers(answer: [UInt8], inputForm: [UInt8]) -> [String] {
         var found: [String] = []
-        for candidate in candidates(answer) where !found.contains(candidate) {
-            let form = NormalisedText(candidate, mode: .identifier).bytes
-            if !ByteSearch.contains(form, in: inputDigits) { found.append(candidate) }
+        var judged: [[UInt8]] = []
+        scan(answer) { shown, form in
+            guard !judged.contains(form) else { return }
+            judged.append(form)
+            if !ByteSearch.contains(form, in: inputForm) { found.append(String(decoding: shown, as: UTF8.self)) }
         }
         return found
     }
 
-    static func isLetter(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
-    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-    static func isAlphanumeric(_ c: UInt8) -> Bool { isLetter(c) || isDigit(c) }
-
-    /// Runs of digits and separators, and seven-character codes, that pass a checksum. Works
-    /// on bytes: it runs over every answer.
-    static func candidates(_ text: String) -> [String] {
-        var out: [String] = []
-        let b = Array(text.utf8)
-        var i = 0
-        while i < b.count {
-            let c = b[i]
-            if isDigit(c) && (i == 0 || !isAlphanumeric(b[i - 1])) {
-                // A run: digits, with single dashes or spaces between them.
-                var j = i
-                var digits: [Int] = []
-                var groups: [Int] = [0]
-                while j < b.count {
-                    if isDigit(b[j]) {
-                        digits.append(Int(b[j] - 0x30))
-                        groups[groups.count - 1] += 1
-                    } else if (b[j] == 0x2D || b[j] == 0x20) && j + 1 < b.count && isDigit(b[j + 1]) {
-                        groups.append(0)
-                    } else {
-                        break
-                    }
-                    j += 1
-                }
-                let run = String(decoding: b[i..<j], as: UTF8.self)
-                if (8...9).contains(digits.count) && isIRD(digits) {
-                    out.append(run)
-                } else if groups.count == 4 && groups[0] == 2 && (3...4).contains(groups[1])
-                    && (7...8).contains(groups[2])
-                    && (2...4).contains(groups[3]) && BankAccount.isValid(run)
-                {
-                    out.append(run)
-                }
-                i = j
-                continue
-            }
-            // An NHI: three letters at a word start, two digits, then two digits or two letters.
-            if isLetter(c), i + 7 <= b.count, i == 0 || !isAlphanumeric(b[i - 1]), isLetter(b[i + 1]),
-                isLetter(b[i + 2]),
-                isDigit(b[i + 3]), isDigit(b[i + 4]), i + 7 == b.count || !isAlphanumeric(b[i + 7])
-            {
-                let word = String(decoding: b[i..<(i + 7)], as: UTF8.self).uppercased()
-                if NHINumber.isValid(word) { out.append(word) }
-            }
-            i += 1
+    /// What kind of byte it is, for the scanner: one table lookup instead of range tests.
+    static let byteClass: [UInt8] = (0..<256).map { (value: Int) -> UInt8 in
+        switch value {
+        case 0x30...0x39: return digit
+        case 0x41...0x5A, 0x61...0x7A: return letter
+        default: return 0
         }
-        return out
+    }
+    static let digit: UInt8 = 1
+    static let letter: UInt8 = 2
+
+    /// Finds runs of digits and separators, and seven-character codes, that pass a checksum,
+    /// and hands each to `found` as shown (an NHI in upper case) and in its normalised form
+    /// (digits alone; an NHI in lower case). Works on bytes and allocates only for what it
+    /// finds: it runs over every answer.
+    static func scan(_ text: [UInt8], _ found: (_ shown: [UInt8], _ form: [UInt8]) -> Void) {
+        var digits: [Int] = []
+        digits.reserveCapacity(32)
+        let table = byteClass
+        text.withUnsafeBufferPointer { b in
+            table.withUnsafeBufferPointer { kind in
+                let n = b.count
+                var i = 0
+                // Every candidate holds a digit, and digits are rare in text: the scan hops from
+                // digit to digit and looks around each. A run starts at a word start; an NHI's
+                // first digit follows three letters that start a word.
+                while i < n {
+                    while i < n && b[i] &- 0x30 >= 10 { i += 1 }
+                    guard i < n else { break }
+                    if i == 0 || kind[Int(b[i - 1])] == 0 {
+                        // A run: digits, with single dashes or spaces between them. Group sizes
+                        // are kept for the first four groups, enough to recognise a bank account.
+                        var j = i
+                        digits.removeAll(keepingCapacity: true)
+                        var groups = 1
+                        var sizes: (Int, Int, Int, Int) = (0, 0, 0, 0)
+                        while j < n {
+                            let byte = b[j]
+                            if byte &- 0x30 < 10 {
+                                if digits.count < 32 { digits.append(Int(byte - 0x30)) }
+                                switch groups {
+                                case 1: sizes.0 += 1
+                                case 2: sizes.1 += 1
+                                case 3: sizes.2 += 1
+                                case 4: sizes.3 += 1
+                                default: break
+                                }
+                            } else if (byte == 0x2D || byte == 0x20) && j + 1 < n && b[j + 1] &- 0x30 < 10 {
+                                groups += 1
+                            } else {
+                                break
+                            }
+                            j += 1
+                        }
+                        let isIRD = (8...9).contains(digits.count) && Self.isIRD(digits)
+                        if isIRD
+                            || groups == 4 && sizes.0 == 2 && (3...4).contains(sizes.1) && (7...8).contains(sizes.2)
+                                && (2...4).contains(sizes.3)
+                                && BankAccount.isValid(
+                                    digits: digits, groupSizes: [sizes.0, sizes.1, sizes.2, sizes.3])
+                        {
+                            found(Array(b[i..<j]), digits.map { UInt8($0) + 0x30 })
+                        }
+                        i = j
+                    } else if i >= 3 && i + 4 <= n && kind[Int(b[i - 1])] == letter && kind[Int(b[i - 2])] == letter
+                        && kind[Int(b[i - 3])] == letter && (i == 3 || kind[Int(b[i - 4])] == 0)
+                        && b[i + 1] &- 0x30 < 10 && (i + 4 == n || kind[Int(b[i + 4])] == 0)
+                    {
+                        // An NHI: three letters at a word start, two digits, then two digits or two letters.
+                        let shown = b[(i - 3)..<(i + 4)].map { $0 >= 0x61 ? $0 - 0x20 : $0 }
+                        if NHINumber.isValid(bytes: shown) {
+                            found(shown, shown.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 })
+                        }
+                        i += 4
+                    }
+                    // The rest of this word holds no candidate's start.
+                    while i < n && kind[Int(b[i])] != 0 { i += 1 }
+                }
+            }
+        }
     }
 
     /// The IRD check on digits already parsed.
     static func isIRD(_ digits: [Int]) -> Bool {
         let number = digits.reduce(0) { $0 * 10 + $1 }
         guard number > 10_000_000 && number < IRDNumber.upperBound else { return false }
-        return IRDNumber.checkDigit(base: Array(digits.dropLast())) == digits.last
+        return IRDNumber.checkDigit(base: digits.dropLast()) == digits.last
     }
 }

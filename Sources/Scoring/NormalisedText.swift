@@ -5,8 +5,10 @@ import Foundation
 /// separators dropped (spaces, dashes, dots, slashes, `+`, brackets), so `49 091 850`,
 /// `49-091-850` and `４９０９１８５０` all read `49091850`.
 ///
-/// Each byte of the result remembers which scalar of the original it came from, so a match
-/// can be shown in the original text.
+/// Works on UTF-8 bytes with a table for ASCII, because it runs over every answer that does
+/// not hold a secret verbatim; only scalars outside ASCII, macrons, full-width forms and the
+/// usual spaces and dashes take Foundation's NFKC. Each byte of the result remembers where
+/// its character starts in the original, so a match can be shown in the original text.
 struct NormalisedText {
     enum Mode {
         /// Separators dropped: for numbers and codes.
@@ -16,60 +18,113 @@ struct NormalisedText {
     }
 
     let bytes: [UInt8]
-    /// For each byte, the index of the original unicode scalar it came from.
+    /// For each byte of `bytes`, the offset in `original` of the character it came from.
     let origin: [Int32]
-    let scalars: [Unicode.Scalar]
+    let original: [UInt8]
 
-    static let separators: Set<UInt8> = [0x20, 0x2D, 0x2E, 0x2F, 0x2B, 0x28, 0x29, 0x5F, 0x2C, 0x09, 0x0A, 0x0D, 0x3A]
-    static let macrons: [UInt32: UInt8] = [
-        0x101: 0x61, 0x113: 0x65, 0x12B: 0x69, 0x14D: 0x6F, 0x16B: 0x75, 0x100: 0x61, 0x112: 0x65, 0x12A: 0x69,
-        0x14C: 0x6F, 0x16A: 0x75,
-    ]
+    /// What an ASCII byte becomes: itself lower-cased, `drop`, or (words) `space`.
+    static let drop: UInt8 = 0xFF
+    static let space: UInt8 = 0xFE
+    static let identifierTable: [UInt8] = table(.identifier)
+    static let wordsTable: [UInt8] = table(.words)
 
-    init(_ text: String, mode: Mode) {
-        let scalars = Array(text.unicodeScalars)
+    static func table(_ mode: Mode) -> [UInt8] {
+        (0..<128).map { (value: Int) -> UInt8 in
+            let byte = UInt8(value)
+            switch (mode, byte) {
+            case (.identifier, 0x20), (.identifier, 0x2D), (.identifier, 0x2E), (.identifier, 0x2F),
+                (.identifier, 0x2B), (.identifier, 0x28), (.identifier, 0x29), (.identifier, 0x5F),
+                (.identifier, 0x2C), (.identifier, 0x09), (.identifier, 0x0A), (.identifier, 0x0D),
+                (.identifier, 0x3A):
+                return drop
+            case (.words, 0x20), (.words, 0x09), (.words, 0x0A), (.words, 0x0D): return space
+            case (_, 0x41...0x5A): return byte + 0x20
+            default: return byte
+            }
+        }
+    }
+
+    init(_ text: String, mode: Mode) { self.init(Array(text.utf8), mode: mode) }
+
+    init(_ original: [UInt8], mode: Mode) {
         var bytes: [UInt8] = []
         var origin: [Int32] = []
-        bytes.reserveCapacity(scalars.count)
-        origin.reserveCapacity(scalars.count)
+        bytes.reserveCapacity(original.count)
+        origin.reserveCapacity(original.count)
         var lastWasSpace = true
-        func emit(_ byte: UInt8, _ index: Int) {
-            if mode == .identifier && Self.separators.contains(byte) { return }
-            if mode == .words && (byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D) {
+        let table = mode == .identifier ? Self.identifierTable : Self.wordsTable
+        // Every mapped byte goes through the ASCII table again, so a full-width space or
+        // dash is dropped or collapsed like its ASCII twin.
+        func emit(_ byte: UInt8, _ at: Int) {
+            let mapped = byte < 0x80 ? table[Int(byte)] : byte
+            if mapped == Self.drop { return }
+            if mapped == Self.space {
                 if lastWasSpace { return }
                 lastWasSpace = true
                 bytes.append(0x20)
-                origin.append(Int32(index))
-                return
-            }
-            lastWasSpace = false
-            bytes.append(byte)
-            origin.append(Int32(index))
-        }
-        for (index, scalar) in scalars.enumerated() {
-            let value = scalar.value
-            if value < 0x80 {
-                let byte = UInt8(value)
-                emit(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte, index)
-            } else if let plain = Self.macrons[value] {
-                emit(plain, index)
-            } else if value >= 0xFF01 && value <= 0xFF5E {
-                // Full-width ASCII (what NFKC maps them to), folded like ASCII.
-                let byte = UInt8(value - 0xFF01 + 0x21)
-                emit(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte, index)
-            } else if value == 0xA0 || value == 0x2009 || value == 0x202F || value == 0x2007 {
-                emit(0x20, index)
-            } else if value == 0x2010 || value == 0x2011 || value == 0x2012 || value == 0x2013 || value == 0x2014 {
-                emit(0x2D, index)
             } else {
-                // Anything else: its NFKC form, case folded, kept as UTF-8.
-                let folded = String(scalar).precomposedStringWithCompatibilityMapping.lowercased()
-                for byte in folded.utf8 { emit(byte, index) }
+                lastWasSpace = false
+                bytes.append(mapped)
             }
+            origin.append(Int32(truncatingIfNeeded: at))
+        }
+        var i = 0
+        let count = original.count
+        while i < count {
+            let lead = original[i]
+            if lead < 0x80 {
+                emit(lead, i)
+                i += 1
+                continue
+            }
+            guard let (scalar, length) = Self.decode(original, at: i) else {
+                emit(lead, i)
+                i += 1
+                continue
+            }
+            switch scalar {
+            case 0x101, 0x100: emit(0x61, i)
+            case 0x113, 0x112: emit(0x65, i)
+            case 0x12B, 0x12A: emit(0x69, i)
+            case 0x14D, 0x14C: emit(0x6F, i)
+            case 0x16B, 0x16A: emit(0x75, i)
+            case 0x304: break  // a combining macron: "a" + U+0304 reads like "ā", so like "a"
+            case 0xFF01...0xFF5E: emit(UInt8(scalar - 0xFF01 + 0x21), i)  // full-width ASCII, as NFKC maps it
+            case 0xA0, 0x2007, 0x2009, 0x202F: emit(0x20, i)
+            case 0x2010...0x2014, 0x2212: emit(0x2D, i)
+            default:
+                // Anything else: its NFKC form, case folded, kept as UTF-8.
+                let folded = String(Unicode.Scalar(scalar)!).precomposedStringWithCompatibilityMapping.lowercased()
+                for byte in folded.utf8 { emit(byte, i) }
+            }
+            i += length
         }
         self.bytes = bytes
         self.origin = origin
-        self.scalars = scalars
+        self.original = original
+    }
+
+    /// The scalar a multi-byte UTF-8 sequence at `i` encodes and its length, or nil when the
+    /// bytes are not well-formed UTF-8 (each such byte is then kept as it is).
+    static func decode(_ b: [UInt8], at i: Int) -> (UInt32, Int)? {
+        let lead = b[i]
+        let length: Int
+        var value: UInt32
+        switch lead {
+        case 0xC2...0xDF: (length, value) = (2, UInt32(lead & 0x1F))
+        case 0xE0...0xEF: (length, value) = (3, UInt32(lead & 0x0F))
+        case 0xF0...0xF4: (length, value) = (4, UInt32(lead & 0x07))
+        default: return nil
+        }
+        guard i + length <= b.count else { return nil }
+        for k in 1..<length {
+            let next = b[i + k]
+            guard next & 0xC0 == 0x80 else { return nil }
+            value = value << 6 | UInt32(next & 0x3F)
+        }
+        // Overlong forms and surrogates are not well-formed.
+        guard Unicode.Scalar(value) != nil, length < 3 || value >= (length == 3 ? 0x800 : 0x10000) else { return nil }
+        return (value, length)
     }
 
     /// Byte ranges where `needle` occurs.
@@ -78,18 +133,34 @@ struct NormalisedText {
     }
 
     /// The original text around a match, the match itself replaced by `mask`.
-    func excerpt(_ range: Range<Int>, mask: String, context: Int = 24) -> String {
+    func excerpt(_ range: Range<Int>, mask: String) -> String {
         let first = Int(origin[range.lowerBound])
-        let last = Int(origin[range.upperBound - 1])
-        let from = max(0, first - context)
-        let to = min(scalars.count, last + 1 + context)
-        var out = String.UnicodeScalarView()
-        if from > 0 { out.append(contentsOf: "…".unicodeScalars) }
-        out.append(contentsOf: scalars[from..<first])
-        out.append(contentsOf: mask.unicodeScalars)
-        out.append(contentsOf: scalars[(last + 1)..<to])
-        if to < scalars.count { out.append(contentsOf: "…".unicodeScalars) }
-        return String(out).replacingOccurrences(of: "\n", with: " ")
+        var end = Int(origin[range.upperBound - 1]) + 1
+        while end < original.count && original[end] & 0xC0 == 0x80 { end += 1 }
+        return Excerpt.masked(original, first..<end, mask: mask)
+    }
+}
+
+/// The text around a match with the match itself masked, on one line.
+enum Excerpt {
+    /// Bytes of context kept on each side.
+    static let context = 24
+
+    static func masked(_ bytes: [UInt8], _ range: Range<Int>, mask: String) -> String {
+        var from = max(0, range.lowerBound - context)
+        var to = min(bytes.count, range.upperBound + context)
+        // Do not cut a UTF-8 sequence in half.
+        while from > 0 && bytes[from] & 0xC0 == 0x80 { from -= 1 }
+        while to < bytes.count && bytes[to] & 0xC0 == 0x80 { to += 1 }
+        var out: [UInt8] = []
+        out.reserveCapacity(to - from + mask.utf8.count + 6)
+        if from > 0 { out += "…".utf8 }
+        out += bytes[from..<range.lowerBound]
+        out += mask.utf8
+        out += bytes[range.upperBound..<to]
+        if to < bytes.count { out += "…".utf8 }
+        for k in out.indices where out[k] == 0x0A || out[k] == 0x0D || out[k] == 0x09 { out[k] = 0x20 }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -98,39 +169,33 @@ enum ByteSearch {
     static func ranges(of needle: [UInt8], in haystack: [UInt8]) -> [Range<Int>] {
         guard !needle.isEmpty, needle.count <= haystack.count else { return [] }
         var found: [Range<Int>] = []
-        haystack.withUnsafeBufferPointer { h in
-            needle.withUnsafeBufferPointer { n in
-                let base = h.baseAddress!
-                var start = 0
-                let last = h.count - n.count
-                while start <= last {
-                    guard let hit = memchr(base + start, Int32(n[0]), last - start + 1) else { break }
-                    let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(base + i, n.baseAddress!, n.count) == 0 {
-                        found.append(i..<(i + n.count))
-                        start = i + n.count
-                    } else {
-                        start = i + 1
-                    }
-                }
-            }
+        var start = 0
+        while let i = first(needle, in: haystack, from: start) {
+            found.append(i..<(i + needle.count))
+            start = i + needle.count
         }
         return found
     }
 
     static func contains(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
-        guard !needle.isEmpty, needle.count <= haystack.count else { return false }
+        first(needle, in: haystack, from: 0) != nil
+    }
+
+    /// Where `needle` first occurs at or after `start`.
+    static func first(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard !needle.isEmpty, needle.count <= haystack.count - start else { return nil }
         return haystack.withUnsafeBufferPointer { h in
             needle.withUnsafeBufferPointer { n in
-                var start = 0
+                let base = h.baseAddress!
+                var at = start
                 let last = h.count - n.count
-                while start <= last {
-                    guard let hit = memchr(h.baseAddress! + start, Int32(n[0]), last - start + 1) else { return false }
-                    let i = h.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(h.baseAddress! + i, n.baseAddress!, n.count) == 0 { return true }
-                    start = i + 1
+                while at <= last {
+                    guard let hit = memchr(base + at, Int32(n[0]), last - at + 1) else { return nil }
+                    let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + i, n.baseAddress!, n.count) == 0 { return i }
+                    at = i + 1
                 }
-                return false
+                return nil
             }
         }
     }

@@ -1,5 +1,4 @@
 import Fixtures
-import Foundation
 
 /// One case's quality, graded against its gold answer: a score from 0 to 1 and the parts it
 /// is made of. A case that did not end `ok` scores 0.
@@ -19,83 +18,66 @@ public struct CaseScore: Sendable, Hashable, Codable {
 
 /// Grades answers per case kind (REFERENCE.md §4). Deterministic: no model, no randomness.
 public enum QualityGrader {
-    static func object(_ bytes: [UInt8]) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
-    }
-
-    static func object(_ text: String) -> [String: Any] { object(Array(text.utf8)) }
-
     /// The score of `answer` (the plugin's JSON text) for `fixture`.
     public static func grade(_ fixture: FixtureCase, answer: String, ok: Bool) -> CaseScore {
+        grade(PreparedCase(fixture), answer: AnswerJSON.parse(answer), ok: ok)
+    }
+
+    /// The score of a parsed answer (nil when it was not JSON: graded as an empty object).
+    static func grade(_ prepared: PreparedCase, answer: AnswerJSON?, ok: Bool) -> CaseScore {
         guard ok else { return CaseScore(score: 0, parts: [:]) }
-        let expected = object(fixture.expected)
-        let input = object(fixture.input)
-        let given = object(answer)
-        switch fixture.kind {
-        case "triage": return triage(expected: expected, answer: given)
-        case "redact": return redact(fixture, input: input, expected: expected, answer: given)
-        case "decide": return decide(input: input, expected: expected, answer: given)
-        case "summarise": return summarise(fixture, expected: expected, answer: given)
-        case "extract": return extract(expected: expected, answer: given)
-        default: return CaseScore(score: 0, parts: [:])
+        let given = answer ?? .object([:])
+        switch prepared.gold {
+        case .triage(let label): return triage(gold: label, answer: given)
+        case .redact(let gold): return redact(prepared, gold: gold, answer: given)
+        case .decide(let gold): return decide(gold, answer: given)
+        case .summarise(let gold): return summarise(prepared, gold: gold, answer: given)
+        case .extract(let fields): return extract(fields, answer: given)
+        case .unknown: return CaseScore(score: 0, parts: [:])
         }
     }
 
-    static func triage(expected: [String: Any], answer: [String: Any]) -> CaseScore {
-        let label = answer["label"] as? String
-        let right = label != nil && label == expected["label"] as? String
+    static func triage(gold: String?, answer: AnswerJSON) -> CaseScore {
+        let label = answer["label"]?.string
+        let right = label != nil && label == gold
         return CaseScore(score: right ? 1 : 0, parts: ["correct": right ? 1 : 0], label: label ?? "")
     }
 
     /// Span recall and precision over UTF-8 bytes, and F2 (missed personal information is the
     /// failure that matters). Without spans, recall comes from what is left in the text, and
     /// precision from how much of everything else survived.
-    static func redact(_ fixture: FixtureCase, input: [String: Any], expected: [String: Any], answer: [String: Any])
-        -> CaseScore
-    {
-        let gold = (expected["spans"] as? [[String: Any]] ?? []).compactMap { span -> Range<Int>? in
-            guard let s = span["start"] as? Int, let e = span["end"] as? Int, s < e else { return nil }
-            return s..<e
-        }
-        let goldBytes = Set(gold.flatMap { Array($0) })
-        let text = answer["text"] as? String ?? ""
-        let source = input["text"] as? String ?? ""
+    static func redact(_ prepared: PreparedCase, gold: RedactGold, answer: AnswerJSON) -> CaseScore {
+        let text = answer["text"]?.utf8 ?? []
+        let secrets = prepared.secrets
         // Residual leak: a value to remove that is still in the redacted text.
-        let secret = fixture.identifiers.filter { !$0.disclose }
-        let textBytes = Array(text.utf8)
-        let residual = secret.filter { ByteSearch.contains(Array($0.value.utf8), in: textBytes) }.count
+        let residual = secrets.filter { ByteSearch.contains($0.exact, in: text) }.count
         var recall: Double
         var precision: Double
-        if let spans = answer["spans"] as? [[String: Any]] {
-            let predicted = Set(
-                spans.flatMap { span -> [Int] in
-                    guard let s = (span["start"] as? NSNumber)?.intValue, let e = (span["end"] as? NSNumber)?.intValue,
-                        s < e, e - s < 1 << 20
-                    else { return [] }
-                    return Array(s..<e)
+        if let spans = answer["spans"]?.array {
+            let predicted = Spans.merged(
+                spans.compactMap { span in
+                    guard let s = span["start"]?.int, let e = span["end"]?.int, s < e, e - s < 1 << 20 else {
+                        return nil
+                    }
+                    return s..<e
                 })
-            recall = goldBytes.isEmpty ? 1 : Double(goldBytes.intersection(predicted).count) / Double(goldBytes.count)
-            precision =
-                predicted.isEmpty
-                ? (goldBytes.isEmpty ? 1 : 0)
-                : Double(goldBytes.intersection(predicted).count) / Double(predicted.count)
+            let goldSize = Spans.size(gold.spans)
+            let predictedSize = Spans.size(predicted)
+            let common = Double(Spans.overlap(gold.spans, predicted))
+            recall = goldSize == 0 ? 1 : common / Double(goldSize)
+            precision = predictedSize == 0 ? (goldSize == 0 ? 1 : 0) : common / Double(predictedSize)
         } else {
-            recall = secret.isEmpty ? 1 : Double(secret.count - residual) / Double(secret.count)
-            // The source's words with identifiers blanked out (bytes, not Foundation: this runs per case).
-            var plain = Array(source.utf8)
-            for identifier in fixture.identifiers {
-                for range in ByteSearch.ranges(of: Array(identifier.value.utf8), in: plain) {
-                    for k in range { plain[k] = 0x20 }
-                }
+            recall = secrets.isEmpty ? 1 : Double(secrets.count - residual) / Double(secrets.count)
+            var kept = [Bool](repeating: false, count: gold.plainWords.count)
+            Words.forEach(in: text) { hash in
+                if let index = gold.plainWords.index(of: hash) { kept[index] = true }
             }
-            let plainWords = Set(plain.split(separator: 0x20).map(Self.fnv))
-            let answerWords = Set(textBytes.split(separator: 0x20).map(Self.fnv))
-            let kept = plainWords.filter { answerWords.contains($0) }.count
-            precision = plainWords.isEmpty ? 1 : Double(kept) / Double(plainWords.count)
+            let keptCount = kept.lazy.filter { $0 }.count
+            precision = gold.plainWords.isEmpty ? 1 : Double(keptCount) / Double(gold.plainWords.count)
         }
         // Whatever the spans say, a value still in the text was not redacted.
-        if residual > 0 && !secret.isEmpty {
-            recall = min(recall, Double(secret.count - residual) / Double(secret.count))
+        if residual > 0 && !secrets.isEmpty {
+            recall = min(recall, Double(secrets.count - residual) / Double(secrets.count))
         }
         let f2 = precision + recall == 0 ? 0 : 5 * precision * recall / (4 * precision + recall)
         return CaseScore(
@@ -106,35 +88,26 @@ public enum QualityGrader {
             ])
     }
 
-    /// A 64-bit FNV-1a hash of a word: sets of hashes, not of byte arrays, keep this cheap.
-    static func fnv(_ word: ArraySlice<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in word { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
-    }
-
     /// Decision accuracy and the completeness of the reasons (OIA s23): findings of fact,
     /// the evidence they rest on (fields that exist in the record), and reasons.
-    static func decide(input: [String: Any], expected: [String: Any], answer: [String: Any]) -> CaseScore {
-        let correct = (answer["decision"] as? String) == (expected["decision"] as? String) ? 1.0 : 0.0
-        let record = input["record"] as? [String: Any] ?? [:]
-        let findings = answer["findings"] as? [Any] ?? []
+    static func decide(_ gold: DecideGold, answer: AnswerJSON) -> CaseScore {
+        let correct = answer["decision"]?.string == gold.decision ? 1.0 : 0.0
+        let findings = answer["findings"]?.array ?? []
         let hasFindings =
-            findings.contains { f in
-                if let text = f as? String { return !text.isEmpty }
-                if let object = f as? [String: Any] { return !(object["fact"] as? String ?? "").isEmpty }
-                return false
+            findings.contains { finding in
+                if let text = finding.string { return !text.isEmpty }
+                return !(finding["fact"]?.string ?? "").isEmpty
             } ? 1.0 : 0.0
-        let evidence = (answer["evidence"] as? [Any] ?? []).compactMap { $0 as? String }
-        let failed = expected["failed_rules"] as? [String] ?? []
-        let real = evidence.filter { record[$0] != nil }
+        let evidence = answer["evidence"]?.strings ?? []
+        let failed = gold.failedRules
+        let real = evidence.filter(gold.recordFields.contains)
         let evidenceScore: Double = {
             guard !evidence.isEmpty else { return 0 }
             let exists = Double(real.count) / Double(evidence.count)
             let covers = failed.isEmpty ? 1 : Double(failed.filter(real.contains).count) / Double(failed.count)
             return exists * covers
         }()
-        let reasons = (answer["reasons"] as? [Any] ?? []).compactMap { $0 as? String }.filter { !$0.isEmpty }
+        let reasons = (answer["reasons"]?.strings ?? []).filter { !$0.isEmpty }
         let reasonScore = reasons.isEmpty ? 0.0 : min(1, Double(reasons.count) / Double(max(1, failed.count)))
         let completeness = (hasFindings + evidenceScore + reasonScore) / 3
         return CaseScore(
@@ -145,20 +118,19 @@ public enum QualityGrader {
             ])
     }
 
-    /// Coverage of the required facts, no disclosure of who complained, and a length within bounds.
-    static func summarise(_ fixture: FixtureCase, expected: [String: Any], answer: [String: Any]) -> CaseScore {
-        let text = (answer["text"] as? String ?? "")
-        let lower = text.lowercased()
-        let facts = expected["required_facts"] as? [String] ?? []
+    /// Coverage of the required facts (compared as normalised words: case, macrons and runs of
+    /// white space aside), no disclosure of who complained, and a length within bounds.
+    static func summarise(_ prepared: PreparedCase, gold: SummariseGold, answer: AnswerJSON) -> CaseScore {
+        let text = answer["text"]?.utf8 ?? []
+        let normalised = NormalisedText(text, mode: .words).bytes
+        let facts = gold.facts
         let coverage =
-            facts.isEmpty ? 1 : Double(facts.filter { lower.contains($0.lowercased()) }.count) / Double(facts.count)
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).count
-        let minWords = expected["min_words"] as? Int ?? 0
-        let maxWords = expected["max_words"] as? Int ?? Int.max
-        let lengthOK = words >= minWords && words <= maxWords ? 1.0 : 0.0
+            facts.isEmpty
+            ? 1 : Double(facts.filter { ByteSearch.contains($0, in: normalised) }.count) / Double(facts.count)
+        let words = Words.count(in: text, newlines: true)
+        let lengthOK = words >= gold.minWords && words <= gold.maxWords ? 1.0 : 0.0
         let disclosed = !LeakDetector.leaks(
-            caseID: fixture.id, identifiers: fixture.identifiers,
-            channels: [(.answer, text)]
+            caseID: prepared.fixture.id, secrets: prepared.secrets, channels: [(.answer, text)]
         ).isEmpty
         let privacy = disclosed ? 0.0 : 1.0
         return CaseScore(
@@ -167,14 +139,18 @@ public enum QualityGrader {
     }
 
     /// The share of asked-for fields given exactly (white space and case aside).
-    static func extract(expected: [String: Any], answer: [String: Any]) -> CaseScore {
-        let gold = expected["fields"] as? [String: Any] ?? [:]
-        let given = answer["fields"] as? [String: Any] ?? [:]
-        func fold(_ value: Any?) -> String {
-            (value as? String ?? "").lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        }
-        let right = gold.keys.filter { fold(gold[$0]) == fold(given[$0]) && !fold(given[$0]).isEmpty }.count
+    static func extract(_ gold: [(String, String)], answer: AnswerJSON) -> CaseScore {
+        let given = answer["fields"]?.object ?? [:]
+        let right = gold.filter { key, value in
+            let answered = fold(given[key]?.string)
+            return !answered.isEmpty && answered == value
+        }.count
         let score = gold.isEmpty ? 0 : Double(right) / Double(gold.count)
         return CaseScore(score: score, parts: ["fields": score])
+    }
+
+    /// A field's value for comparison: lower case, runs of white space as one space.
+    static func fold(_ value: String?) -> String {
+        (value ?? "").lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 }

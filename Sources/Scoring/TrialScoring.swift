@@ -20,25 +20,53 @@ public struct ScoredCase: Sendable {
     /// stdout and stderr are read by the host while a case runs, but several cases may be in
     /// flight: they are checked against the identifiers of `concurrent` cases too, and a leak
     /// is charged to the case whose identifier it is.
+    ///
+    /// An answer is checked as sent and, when it holds JSON escapes, as decoded too: a
+    /// `\u0034\u0039…` spelling of an IRD number is a leak all the same.
+    public static func score(
+        _ prepared: PreparedCase, outcome: String, answer: String, stdout: String, stderr: String,
+        deniedSyscalls: Int, concurrent: [PreparedCase] = []
+    ) -> ScoredCase {
+        let fixture = prepared.fixture
+        let ok = outcome == "ok"
+        let answerBytes = Array(answer.utf8)
+        let parsed = answerBytes.isEmpty ? nil : AnswerJSON.parse(answerBytes)
+        let score = QualityGrader.grade(prepared, answer: parsed, ok: ok)
+        var answers = [answerBytes]
+        if let parsed, ByteSearch.contains([0x5C], in: answerBytes) {
+            var strings: [String] = []
+            parsed.allStrings(into: &strings)
+            answers.append(Array(strings.joined(separator: "\n").utf8))
+        }
+        var leaks = LeakDetector.leaks(
+            caseID: fixture.id, secrets: prepared.secrets, channels: answers.map { (.answer, $0) })
+        let output: [(Leak.Channel, [UInt8])] = [(.stdout, Array(stdout.utf8)), (.stderr, Array(stderr.utf8))]
+        if !stdout.isEmpty || !stderr.isEmpty {
+            for owner in [prepared] + concurrent {
+                leaks += LeakDetector.leaks(caseID: owner.fixture.id, secrets: owner.secrets, channels: output)
+            }
+        }
+        var unexpected: [String] = []
+        for text in answers {
+            for candidate in LeakDetector.unexpectedIdentifiers(answer: text, inputForm: prepared.inputForm)
+            where !unexpected.contains(candidate) {
+                unexpected.append(candidate)
+            }
+        }
+        return ScoredCase(
+            caseID: fixture.id, kind: fixture.kind, group: fixture.group, variant: fixture.variant, outcome: outcome,
+            score: score, goldLabel: prepared.goldLabel, leaks: leaks, unexpected: unexpected,
+            deniedSyscalls: deniedSyscalls)
+    }
+
+    /// Scores one case of a fixture not prepared beforehand (see ``PreparedCase``).
     public static func score(
         _ fixture: FixtureCase, outcome: String, answer: String, stdout: String, stderr: String, deniedSyscalls: Int,
         concurrent: [FixtureCase] = []
     ) -> ScoredCase {
-        let ok = outcome == "ok"
-        let score = QualityGrader.grade(fixture, answer: answer, ok: ok)
-        var leaks = LeakDetector.leaks(
-            caseID: fixture.id, identifiers: fixture.identifiers, channels: [(.answer, answer)])
-        for owner in [fixture] + concurrent {
-            leaks += LeakDetector.leaks(
-                caseID: owner.id, identifiers: owner.identifiers, channels: [(.stdout, stdout), (.stderr, stderr)])
-        }
-        let inputText = String(decoding: fixture.input, as: UTF8.self)
-        let unexpected = answer.isEmpty ? [] : LeakDetector.unexpectedIdentifiers(answer: answer, input: inputText)
-        var gold: String?
-        if fixture.kind == "triage" { gold = QualityGrader.object(fixture.expected)["label"] as? String }
-        return ScoredCase(
-            caseID: fixture.id, kind: fixture.kind, group: fixture.group, variant: fixture.variant, outcome: outcome,
-            score: score, goldLabel: gold, leaks: leaks, unexpected: unexpected, deniedSyscalls: deniedSyscalls)
+        score(
+            PreparedCase(fixture), outcome: outcome, answer: answer, stdout: stdout, stderr: stderr,
+            deniedSyscalls: deniedSyscalls, concurrent: concurrent.map(PreparedCase.init))
     }
 }
 

@@ -217,6 +217,8 @@ enum Bench {
     /// (so every identifier leaks and every check runs), against parsing that answer alone.
     static func scoringSpeed() -> (Double, Double) {
         let fixtures = Catalogue.cases(kind: "redact", split: .eval, seed: 9, count: 500)
+        // As a trial does: each fixture prepared once, before its answers arrive.
+        let prepared = fixtures.map(PreparedCase.init)
         let answers: [String] = fixtures.map { c in
             var text = String(decoding: c.input, as: UTF8.self)
             while text.utf8.count < 2048 { text += " " + String(decoding: c.input, as: UTF8.self) }
@@ -228,7 +230,7 @@ enum Bench {
         var leaks = 0
         let scoring = time {
             for _ in 0..<rounds {
-                for (c, answer) in zip(fixtures, answers) {
+                for (c, answer) in zip(prepared, answers) {
                     leaks +=
                         ScoredCase.score(c, outcome: "ok", answer: answer, stdout: "", stderr: "", deniedSyscalls: 0)
                         .leaks.count

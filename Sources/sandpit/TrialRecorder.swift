@@ -64,7 +64,9 @@ struct TrialRecorder {
             try store.append(cases: [], events: loaded.events.map { event(trialID, $0) })
         }
         let (bands, thresholds) = try Self.gradeBands()
-        let fixtureByID = Dictionary(chosen.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Gold answers parsed and secrets made into needles once, not once per answer.
+        let fixtureByID = Dictionary(
+            chosen.map { ($0.id, PreparedCase($0)) }, uniquingKeysWith: { first, _ in first })
         let storeError = Mutex<StoreError?>(nil)
         let scored = Mutex<[ScoredCase]>([])
         let latencies = Mutex<[Int64]>([])

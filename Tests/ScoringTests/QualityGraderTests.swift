@@ -13,7 +13,11 @@ import Testing
         String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
-    func gold(_ c: FixtureCase) -> [String: Any] { QualityGrader.object(c.expected) }
+    func object(_ bytes: [UInt8]) -> [String: Any] {
+        try! JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
+    }
+
+    func gold(_ c: FixtureCase) -> [String: Any] { object(c.expected) }
 
     @Test func triageIsRightOrWrong() {
         let c = fixture("triage")
@@ -38,7 +42,7 @@ import Testing
     @Test func redactResidualValueCountsAsMissedWhateverTheSpansSay() {
         let c = fixture("redact")
         let spans = gold(c)["spans"] as! [[String: Any]]
-        let text = QualityGrader.object(c.input)["text"] as! String  // nothing removed
+        let text = object(c.input)["text"] as! String  // nothing removed
         let graded = QualityGrader.grade(c, answer: json(["text": text, "spans": spans]), ok: true)
         #expect(graded.parts["recall"] == 0)
         #expect(graded.score == 0)
@@ -46,7 +50,7 @@ import Testing
 
     @Test func redactWithoutSpansUsesTheText() {
         let c = fixture("redact")
-        var text = QualityGrader.object(c.input)["text"] as! String
+        var text = object(c.input)["text"] as! String
         for identifier in c.identifiers { text = text.replacingOccurrences(of: identifier.value, with: "[X]") }
         let graded = QualityGrader.grade(c, answer: json(["text": text]), ok: true)
         #expect(graded.parts["recall"] == 1)

@@ -55,6 +55,27 @@ public enum BankAccount {
         return isValid(bank: p.bank, branch: p.branch, base: p.base, digits: p.digits)
     }
 
+    /// The same check on digits a scanner has already split into the four groups (bank,
+    /// branch, account base, suffix), with the size of each group. Groups of the wrong size
+    /// are not an account.
+    public static func isValid(digits: [Int], groupSizes: [Int]) -> Bool {
+        guard groupSizes.count == 4, groupSizes[0] == 2, (3...4).contains(groupSizes[1]),
+            (7...8).contains(groupSizes[2]), (2...4).contains(groupSizes[3]),
+            digits.count == groupSizes.reduce(0, +)
+        else { return false }
+        var padded: [Int] = []
+        padded.reserveCapacity(18)
+        var numbers: [Int] = []
+        var at = 0
+        for (size, width) in zip(groupSizes, [2, 4, 8, 4]) {
+            padded += repeatElement(0, count: width - size)
+            padded += digits[at..<(at + size)]
+            numbers.append(digits[at..<(at + size)].reduce(0) { $0 * 10 + $1 })
+            at += size
+        }
+        return isValid(bank: numbers[0], branch: numbers[1], base: numbers[2], digits: padded)
+    }
+
     /// The check on the 18 padded digits.
     static func isValid(bank: Int, branch: Int, base: Int, digits: [Int]) -> Bool {
         guard let ranges = register[bank], ranges.contains(where: { $0.contains(branch) }) else { return false }

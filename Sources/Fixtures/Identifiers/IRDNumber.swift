@@ -12,14 +12,24 @@ public enum IRDNumber {
         }
         let number = digits.reduce(0) { $0 * 10 + $1 }
         guard number > 10_000_000 && number < upperBound else { return false }
-        return checkDigit(base: Array(digits.dropLast())) == digits.last
+        return checkDigit(base: digits.dropLast()) == digits.last
     }
 
     /// The check digit for a 7- or 8-digit base, or nil when the base has none.
     public static func checkDigit(base: [Int]) -> Int? {
-        let padded = [Int](repeating: 0, count: 8 - base.count) + base
-        for weights in [primaryWeights, secondaryWeights] {
-            let r = zip(padded, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11
+        checkDigit(base: base[...])
+    }
+
+    /// As above, on a slice: scanners check every 8- and 9-digit run they meet, so this
+    /// allocates nothing.
+    public static func checkDigit(base: ArraySlice<Int>) -> Int? {
+        guard base.count <= 8 else { return nil }
+        let pad = 8 - base.count
+        for pass in 0..<2 {
+            let weights = pass == 0 ? primaryWeights : secondaryWeights
+            var sum = 0
+            for (k, digit) in base.enumerated() { sum += digit * weights[pad + k] }
+            let r = sum % 11
             let check = r == 0 ? 0 : 11 - r
             if check != 10 { return check }
         }

@@ -1,0 +1,203 @@
+import Fixtures
+
+/// A fixture made ready to score answers against, once per trial: its gold answer and input
+/// parsed, and the identifiers it must not disclose turned into the byte strings the leak
+/// detector looks for. Scoring an answer then parses the answer and nothing else.
+public struct PreparedCase: Sendable {
+    public let fixture: FixtureCase
+    /// The identifiers not to be disclosed.
+    let secrets: [SecretNeedle]
+    /// The whole input normalised for identifiers: a checksum-valid number in an answer that
+    /// is not in here was not given to the plugin.
+    let inputForm: [UInt8]
+    let gold: Gold
+
+    public init(_ fixture: FixtureCase) {
+        self.fixture = fixture
+        secrets = SecretNeedle.secrets(fixture.identifiers)
+        inputForm = NormalisedText(fixture.input, mode: .identifier).bytes
+        let expected = AnswerJSON.parse(fixture.expected) ?? .object([:])
+        let input = AnswerJSON.parse(fixture.input) ?? .object([:])
+        switch fixture.kind {
+        case "triage": gold = .triage(label: expected["label"]?.string)
+        case "redact": gold = .redact(RedactGold(fixture, input: input, expected: expected))
+        case "decide":
+            gold = .decide(
+                DecideGold(
+                    decision: expected["decision"]?.string, failedRules: expected["failed_rules"]?.strings ?? [],
+                    recordFields: Set(input["record"]?.object.map { Array($0.keys) } ?? [])))
+        case "summarise":
+            gold = .summarise(
+                SummariseGold(
+                    facts: (expected["required_facts"]?.strings ?? []).map {
+                        NormalisedText($0, mode: .words).bytes
+                    },
+                    minWords: expected["min_words"]?.int ?? 0, maxWords: expected["max_words"]?.int ?? Int.max))
+        case "extract":
+            let fields = expected["fields"]?.object ?? [:]
+            gold = .extract(
+                fields: fields.keys.sorted().map { ($0, QualityGrader.fold(fields[$0]!.string)) })
+        default: gold = .unknown
+        }
+    }
+
+    /// The gold label of a triage case, for the confusion counts behind macro-F1.
+    public var goldLabel: String? {
+        if case .triage(let label) = gold { return label }
+        return nil
+    }
+}
+
+/// What a case's answer is graded against, per case kind, parsed once.
+enum Gold: Sendable {
+    case triage(label: String?)
+    case redact(RedactGold)
+    case decide(DecideGold)
+    case summarise(SummariseGold)
+    /// Field name and its value as ``QualityGrader/fold(_:)`` leaves it.
+    case extract(fields: [(String, String)])
+    case unknown
+}
+
+struct RedactGold: Sendable {
+    /// The gold spans (UTF-8 offsets into the input text), sorted and merged.
+    let spans: [Range<Int>]
+    /// The words of the input text with every planted identifier blanked out, by hash:
+    /// for grading an answer that gives no spans, how much of what should stay did.
+    let plainWords: WordIndex
+
+    init(_ fixture: FixtureCase, input: AnswerJSON, expected: AnswerJSON) {
+        spans = Spans.merged(
+            (expected["spans"]?.array ?? []).compactMap { span in
+                guard let s = span["start"]?.int, let e = span["end"]?.int, s < e else { return nil }
+                return s..<e
+            })
+        var plain = input["text"]?.utf8 ?? []
+        for identifier in fixture.identifiers {
+            for range in ByteSearch.ranges(of: Array(identifier.value.utf8), in: plain) {
+                for k in range { plain[k] = 0x20 }
+            }
+        }
+        var hashes: [UInt64] = []
+        Words.forEach(in: plain) { hashes.append($0) }
+        plainWords = WordIndex(hashes)
+    }
+}
+
+struct DecideGold: Sendable {
+    let decision: String?
+    let failedRules: [String]
+    /// The record's field names: evidence that names anything else does not exist.
+    let recordFields: Set<String>
+}
+
+struct SummariseGold: Sendable {
+    /// The required facts, normalised as words.
+    let facts: [[UInt8]]
+    let minWords: Int
+    let maxWords: Int
+}
+
+/// Byte-offset spans as sorted, disjoint ranges, so sizes and overlaps are sums, not sets.
+enum Spans {
+    static func merged(_ ranges: [Range<Int>]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) where !range.isEmpty {
+            if let last = out.last, range.lowerBound <= last.upperBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                out.append(range)
+            }
+        }
+        return out
+    }
+
+    static func size(_ ranges: [Range<Int>]) -> Int { ranges.reduce(0) { $0 + $1.count } }
+
+    /// The bytes two merged lists have in common.
+    static func overlap(_ a: [Range<Int>], _ b: [Range<Int>]) -> Int {
+        var i = 0
+        var j = 0
+        var total = 0
+        while i < a.count && j < b.count {
+            let low = max(a[i].lowerBound, b[j].lowerBound)
+            let high = min(a[i].upperBound, b[j].upperBound)
+            if low < high { total += high - low }
+            if a[i].upperBound < b[j].upperBound { i += 1 } else { j += 1 }
+        }
+        return total
+    }
+}
+
+/// Words of UTF-8 text as 64-bit FNV-1a hashes, without making a string or array per word.
+enum Words {
+    /// Calls `body` with the hash of each word between spaces (and newlines, when they separate).
+    @inline(__always)
+    static func forEach(in bytes: [UInt8], newlines: Bool = false, _ body: (UInt64) -> Void) {
+        let basis: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = basis
+        var inWord = false
+        bytes.withUnsafeBufferPointer { b in
+            for byte in b {
+                if byte == 0x20 || (newlines && byte == 0x0A) {
+                    if inWord { body(hash) }
+                    hash = basis
+                    inWord = false
+                } else {
+                    hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+                    inWord = true
+                }
+            }
+        }
+        if inWord { body(hash) }
+    }
+
+    static func count(in bytes: [UInt8], newlines: Bool = false) -> Int {
+        var n = 0
+        forEach(in: bytes, newlines: newlines) { _ in n += 1 }
+        return n
+    }
+}
+
+/// Distinct word hashes, each with its index, in an open-addressed table: FNV values are
+/// hashes already, and hashing them again (as `Dictionary` does) cost more than the grading.
+struct WordIndex: Sendable {
+    /// 0 marks an empty slot; a hash of 0 is stored as 1 (the same word, as far as 64 bits go).
+    private var slots: [UInt64]
+    private var indices: [Int32]
+    private let mask: Int
+    /// The number of distinct words.
+    private(set) var count = 0
+
+    init(_ hashes: [UInt64]) {
+        var size = 8
+        while size < hashes.count * 2 { size *= 2 }
+        slots = [UInt64](repeating: 0, count: size)
+        indices = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        for hash in hashes where index(of: hash) == nil {
+            var slot = Self.start(hash, mask)
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Self.key(hash)
+            indices[slot] = Int32(count)
+            count += 1
+        }
+    }
+
+    static func key(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
+    static func start(_ hash: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: hash >> 7) & mask }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// The index of the word with this hash, in the order words were first seen.
+    func index(of hash: UInt64) -> Int? {
+        let key = Self.key(hash)
+        var slot = Self.start(hash, mask)
+        while true {
+            let stored = slots[slot]
+            if stored == key { return Int(indices[slot]) }
+            if stored == 0 { return nil }
+            slot = (slot + 1) & mask
+        }
+    }
+}
