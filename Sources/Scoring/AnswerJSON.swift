@@ -1,3 +1,5 @@
+import Glibc
+
 /// A JSON value from a plugin's answer or a fixture's gold answer.
 ///
 /// Scoring parses every answer, so it has its own small parser over UTF-8 bytes instead of
@@ -172,22 +174,23 @@ enum AnswerJSON: Sendable, Hashable {
         /// taken as they are; with them, decoded into a copy.
         mutating func string() -> [UInt8]? {
             let start = index + 1
-            // A local cursor: the loop stays in registers.
-            var at = start
-            let count = bytes.count
-            while at < count {
-                let byte = bytes[at]
-                if byte == 0x22 {
-                    index = at + 1
-                    return Array(bytes[start..<at])
-                }
-                if byte == 0x5C || byte < 0x20 {
-                    index = at
-                    return byte == 0x5C ? escapedString(from: start) : nil
-                }
-                at += 1
+            guard start < bytes.count,
+                let hit = memchr(bytes.baseAddress! + start, 0x22, bytes.count - start)
+            else { return nil }
+            let quote = bytes.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            // One pass with no early exit (it vectorises) says whether the quote is the end: a
+            // backslash before it means escapes (and maybe an escaped quote); a control
+            // character means it is not JSON.
+            var special: UInt8 = 0
+            for byte in bytes[start..<quote] { special |= (byte == 0x5C ? 1 : 0) | (byte < 0x20 ? 2 : 0) }
+            guard special != 0 else {
+                index = quote + 1
+                return Array(bytes[start..<quote])
             }
-            return nil
+            index = start
+            while index < bytes.count && bytes[index] != 0x5C && bytes[index] >= 0x20 { index += 1 }
+            guard index < bytes.count, bytes[index] == 0x5C else { return nil }
+            return escapedString(from: start)
         }
 
         mutating func escapedString(from start: Int) -> [UInt8]? {

@@ -86,18 +86,30 @@ public enum LeakDetector {
     /// Every leak of `secrets` in the given channels: at most one per identifier and channel
     /// (a channel may be given more than once, e.g. an answer as sent and as decoded).
     static func leaks(caseID: String, secrets: [SecretNeedle], channels: [(Leak.Channel, [UInt8])]) -> [Leak] {
+        var verbatim: [Bool] = []
+        return leaks(caseID: caseID, secrets: secrets, channels: channels, verbatim: &verbatim)
+    }
+
+    /// As above, and `verbatim` says, per secret, whether the first channel holds it exactly:
+    /// what a grader needs to know of the same text, without searching it again.
+    static func leaks(
+        caseID: String, secrets: [SecretNeedle], channels: [(Leak.Channel, [UInt8])], verbatim: inout [Bool]
+    ) -> [Leak] {
+        verbatim = [Bool](repeating: false, count: secrets.count)
         guard !secrets.isEmpty else { return [] }
         var leaks: [Leak] = []
-        var found = Set<Int>()
-        for (channel, raw) in channels where !raw.isEmpty {
+        // One flag per identifier and channel: a leak is reported once.
+        var found = [Bool](repeating: false, count: secrets.count * Leak.Channel.allCases.count)
+        for (position, (channel, raw)) in channels.enumerated() where !raw.isEmpty {
             // Normalised only when some identifier is not there verbatim, and once per mode.
             var identifierText: NormalisedText?
             var wordsText: NormalisedText?
             for (index, secret) in secrets.enumerated() {
-                let key = index * 4 + Leak.Channel.allCases.firstIndex(of: channel)!
-                guard !found.contains(key) else { continue }
+                let key = index * Leak.Channel.allCases.count + Leak.Channel.allCases.firstIndex(of: channel)!
+                guard !found[key] else { continue }
                 if let at = ByteSearch.first(secret.exact, in: raw, from: 0) {
-                    found.insert(key)
+                    found[key] = true
+                    if position == 0 { verbatim[index] = true }
                     leaks.append(
                         Leak(
                             caseID: caseID, identifierKind: secret.kind, channel: channel, match: .exact,
@@ -115,7 +127,7 @@ public enum LeakDetector {
                 }
                 for form in secret.forms {
                     if let at = ByteSearch.first(form, in: haystack.bytes, from: 0) {
-                        found.insert(key)
+                        found[key] = true
                         leaks.append(
                             Leak(
                                 caseID: caseID, identifierKind: secret.kind, channel: channel, match: .normalised,
@@ -128,6 +140,20 @@ public enum LeakDetector {
         return leaks
     }
 
+    /// Whether `text` discloses any of `secrets`, exactly or normalised: the same test as
+    /// ``leaks(caseID:secrets:channels:)``, stopping at the first, with no excerpt made.
+    static func discloses(_ secrets: [SecretNeedle], in text: [UInt8]) -> Bool {
+        guard !secrets.isEmpty, !text.isEmpty else { return false }
+        if secrets.contains(where: { ByteSearch.contains($0.exact, in: text) }) { return true }
+        var normalised: [NormalisedText.Mode: [UInt8]] = [:]
+        for secret in secrets {
+            let haystack = normalised[secret.mode] ?? NormalisedText(text, mode: secret.mode).bytes
+            normalised[secret.mode] = haystack
+            if secret.forms.contains(where: { ByteSearch.contains($0, in: haystack) }) { return true }
+        }
+        return false
+    }
+
     /// Checksum-valid IRD, NHI and bank account numbers in `answer` that are not in `input`:
     /// invented, or leaked from somewhere else. Lookalikes that fail their checksums are not counted.
     public static func unexpectedIdentifiers(answer: String, input: String) -> [String] {
@@ -138,10 +164,14 @@ public enum LeakDetector {
     static func unexpectedIdentifiers(answer: [UInt8], inputForm: [UInt8]) -> [String] {
         var found: [String] = []
         var judged: [[UInt8]] = []
-        scan(answer) { shown, form in
-            guard !judged.contains(form) else { return }
+        // A number met again, or one the input holds, is settled before any checksum is run:
+        // an answer that quotes its input (most do) costs no validation at all.
+        scan(answer) { form in
+            guard !judged.contains(form) else { return false }
             judged.append(form)
-            if !ByteSearch.contains(form, in: inputForm) { found.append(String(decoding: shown, as: UTF8.self)) }
+            return !ByteSearch.contains(form, in: inputForm)
+        } found: { shown in
+            found.append(String(decoding: shown, as: UTF8.self))
         }
         return found
     }
@@ -157,11 +187,14 @@ public enum LeakDetector {
     static let digit: UInt8 = 1
     static let letter: UInt8 = 2
 
-    /// Finds runs of digits and separators, and seven-character codes, that pass a checksum,
-    /// and hands each to `found` as shown (an NHI in upper case) and in its normalised form
-    /// (digits alone; an NHI in lower case). Works on bytes and allocates only for what it
-    /// finds: it runs over every answer.
-    static func scan(_ text: [UInt8], _ found: (_ shown: [UInt8], _ form: [UInt8]) -> Void) {
+    /// Finds runs of digits and separators, and seven-character codes, shaped like an IRD,
+    /// bank account or NHI number. Each is offered to `consider` in its normalised form (digits
+    /// alone; an NHI in lower case); those it wants are checked, and the ones that pass their
+    /// checksum go to `found` as shown (an NHI in upper case). Works on bytes and allocates
+    /// only for what it finds: it runs over every answer.
+    static func scan(
+        _ text: [UInt8], consider: (_ form: [UInt8]) -> Bool, found: (_ shown: [UInt8]) -> Void
+    ) {
         var digits: [Int] = []
         digits.reserveCapacity(32)
         let table = byteClass
@@ -173,41 +206,49 @@ public enum LeakDetector {
                 // digit to digit and looks around each. A run starts at a word start; an NHI's
                 // first digit follows three letters that start a word.
                 while i < n {
-                    while i < n && b[i] &- 0x30 >= 10 { i += 1 }
+                    i = Self.nextDigit(b, from: i)
                     guard i < n else { break }
                     if i == 0 || kind[Int(b[i - 1])] == 0 {
-                        // A run: digits, with single dashes or spaces between them. Group sizes
-                        // are kept for the first four groups, enough to recognise a bank account.
+                        // A run: digits, with single dashes or spaces between them. Only counts
+                        // are kept while scanning; the digits are read again for the rare run
+                        // shaped like an IRD or bank account number.
                         var j = i
-                        digits.removeAll(keepingCapacity: true)
+                        var count = 0
                         var groups = 1
+                        var current = 0
                         var sizes: (Int, Int, Int, Int) = (0, 0, 0, 0)
                         while j < n {
                             let byte = b[j]
                             if byte &- 0x30 < 10 {
-                                if digits.count < 32 { digits.append(Int(byte - 0x30)) }
-                                switch groups {
-                                case 1: sizes.0 += 1
-                                case 2: sizes.1 += 1
-                                case 3: sizes.2 += 1
-                                case 4: sizes.3 += 1
-                                default: break
-                                }
+                                count += 1
+                                current += 1
                             } else if (byte == 0x2D || byte == 0x20) && j + 1 < n && b[j + 1] &- 0x30 < 10 {
+                                Self.close(group: groups, size: current, into: &sizes)
                                 groups += 1
+                                current = 0
                             } else {
                                 break
                             }
                             j += 1
                         }
-                        let isIRD = (8...9).contains(digits.count) && Self.isIRD(digits)
-                        if isIRD
-                            || groups == 4 && sizes.0 == 2 && (3...4).contains(sizes.1) && (7...8).contains(sizes.2)
-                                && (2...4).contains(sizes.3)
-                                && BankAccount.isValid(
-                                    digits: digits, groupSizes: [sizes.0, sizes.1, sizes.2, sizes.3])
-                        {
-                            found(Array(b[i..<j]), digits.map { UInt8($0) + 0x30 })
+                        Self.close(group: groups, size: current, into: &sizes)
+                        let maybeIRD = (8...9).contains(count)
+                        let maybeAccount =
+                            groups == 4 && sizes.0 == 2 && (3...4).contains(sizes.1) && (7...8).contains(sizes.2)
+                            && (2...4).contains(sizes.3)
+                        if maybeIRD || maybeAccount {
+                            let form = b[i..<j].filter { $0 &- 0x30 < 10 }
+                            if consider(form) {
+                                digits.removeAll(keepingCapacity: true)
+                                for byte in form { digits.append(Int(byte - 0x30)) }
+                                if maybeIRD && Self.isIRD(digits)
+                                    || maybeAccount
+                                        && BankAccount.isValid(
+                                            digits: digits, groupSizes: [sizes.0, sizes.1, sizes.2, sizes.3])
+                                {
+                                    found(Array(b[i..<j]))
+                                }
+                            }
                         }
                         i = j
                     } else if i >= 3 && i + 4 <= n && kind[Int(b[i - 1])] == letter && kind[Int(b[i - 2])] == letter
@@ -215,9 +256,10 @@ public enum LeakDetector {
                         && b[i + 1] &- 0x30 < 10 && (i + 4 == n || kind[Int(b[i + 4])] == 0)
                     {
                         // An NHI: three letters at a word start, two digits, then two digits or two letters.
-                        let shown = b[(i - 3)..<(i + 4)].map { $0 >= 0x61 ? $0 - 0x20 : $0 }
-                        if NHINumber.isValid(bytes: shown) {
-                            found(shown, shown.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 })
+                        let form = b[(i - 3)..<(i + 4)].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+                        if consider(form) {
+                            let shown = form.map { $0 >= 0x61 ? $0 - 0x20 : $0 }
+                            if NHINumber.isValid(bytes: shown) { found(shown) }
                         }
                         i += 4
                     }
@@ -225,6 +267,37 @@ public enum LeakDetector {
                     while i < n && kind[Int(b[i])] != 0 { i += 1 }
                 }
             }
+        }
+    }
+
+    /// The index of the first ASCII digit at or after `from`, or `b.count`. Eight bytes at a
+    /// time: a word holds a digit when one of its bytes lies strictly between 0x2F and 0x3A
+    /// (the "has a byte between" test from Bit Twiddling Hacks; bytes ≥ 0x80 never pass).
+    @inline(__always)
+    static func nextDigit(_ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let raw = UnsafeRawPointer(b.baseAddress!)
+        var i = from
+        while i + 8 <= b.count {
+            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let low = x & (ones &* 127)
+            let between = (ones &* (127 + 0x3A) &- low) & ~x & (low &+ ones &* (127 - 0x2F)) & (ones &* 0x80)
+            if between != 0 { break }
+            i += 8
+        }
+        while i < b.count && b[i] &- 0x30 >= 10 { i += 1 }
+        return i
+    }
+
+    /// Records the size of a finished group of digits; only the first four matter.
+    @inline(__always)
+    static func close(group: Int, size: Int, into sizes: inout (Int, Int, Int, Int)) {
+        switch group {
+        case 1: sizes.0 = size
+        case 2: sizes.1 = size
+        case 3: sizes.2 = size
+        case 4: sizes.3 = size
+        default: break
         }
     }
 

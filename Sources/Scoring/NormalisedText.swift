@@ -47,40 +47,67 @@ struct NormalisedText {
     init(_ text: String, mode: Mode) { self.init(Array(text.utf8), mode: mode) }
 
     init(_ original: [UInt8], mode: Mode) {
-        var bytes: [UInt8] = []
-        var origin: [Int32] = []
-        bytes.reserveCapacity(original.count)
-        origin.reserveCapacity(original.count)
+        var out = Output(capacity: original.count + 16)
+        defer { out.deallocate() }
         var lastWasSpace = true
         let table = mode == .identifier ? Self.identifierTable : Self.wordsTable
         // Every mapped byte goes through the ASCII table again, so a full-width space or
         // dash is dropped or collapsed like its ASCII twin.
-        func emit(_ byte: UInt8, _ at: Int) {
+        @inline(__always) func emit(_ byte: UInt8, _ at: Int) {
             let mapped = byte < 0x80 ? table[Int(byte)] : byte
             if mapped == Self.drop { return }
             if mapped == Self.space {
                 if lastWasSpace { return }
                 lastWasSpace = true
-                bytes.append(0x20)
+                out.append(0x20, at)
             } else {
                 lastWasSpace = false
-                bytes.append(mapped)
+                out.append(mapped, at)
             }
-            origin.append(Int32(truncatingIfNeeded: at))
         }
         var i = 0
         let count = original.count
-        while i < count {
-            let lead = original[i]
-            if lead < 0x80 {
-                emit(lead, i)
-                i += 1
-                continue
+        original.withUnsafeBufferPointer { b in
+            table.withUnsafeBufferPointer { table in
+                while i < count {
+                    // A run of ASCII, with everything in locals: the common case, and the loop
+                    // the compiler keeps in registers only when nothing else shares it.
+                    var n = out.count
+                    var space = lastWasSpace
+                    let (bytes, origin, capacity) = (out.bytes, out.origin, out.capacity)
+                    while i < count && n < capacity {
+                        let byte = b[i]
+                        if byte >= 0x80 { break }
+                        let mapped = table[Int(byte)]
+                        if mapped == Self.space {
+                            if !space {
+                                bytes[n] = 0x20
+                                origin[n] = Int32(truncatingIfNeeded: i)
+                                n += 1
+                                space = true
+                            }
+                        } else if mapped != Self.drop {
+                            bytes[n] = mapped
+                            origin[n] = Int32(truncatingIfNeeded: i)
+                            n += 1
+                            space = false
+                        }
+                        i += 1
+                    }
+                    out.count = n
+                    lastWasSpace = space
+                    if i < count && b[i] < 0x80 { out.grow() }
+                    if i >= count || b[i] < 0x80 { continue }
+                    multiByte()
+                }
             }
+        }
+        func multiByte() {
+            let lead = original[i]
             guard let (scalar, length) = Self.decode(original, at: i) else {
                 emit(lead, i)
                 i += 1
-                continue
+                return
             }
             switch scalar {
             case 0x101, 0x100: emit(0x61, i)
@@ -94,14 +121,55 @@ struct NormalisedText {
             case 0x2010...0x2014, 0x2212: emit(0x2D, i)
             default:
                 // Anything else: its NFKC form, case folded, kept as UTF-8.
-                let folded = String(Unicode.Scalar(scalar)!).precomposedStringWithCompatibilityMapping.lowercased()
+                let folded = String(Unicode.Scalar(scalar)!).precomposedStringWithCompatibilityMapping
+                    .lowercased()
                 for byte in folded.utf8 { emit(byte, i) }
             }
             i += length
         }
-        self.bytes = bytes
-        self.origin = origin
+        self.bytes = Array(UnsafeBufferPointer(start: out.bytes, count: out.count))
+        self.origin = Array(UnsafeBufferPointer(start: out.origin, count: out.count))
         self.original = original
+    }
+
+    /// The normalised bytes and their origins as they are written: plain stores into memory
+    /// this owns, where two `Array.append`s per byte (each checking capacity and uniqueness)
+    /// cost more than the normalising itself.
+    private struct Output {
+        var bytes: UnsafeMutablePointer<UInt8>
+        var origin: UnsafeMutablePointer<Int32>
+        var count = 0
+        var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            bytes = .allocate(capacity: capacity)
+            origin = .allocate(capacity: capacity)
+        }
+
+        @inline(__always)
+        mutating func append(_ byte: UInt8, _ at: Int) {
+            if count == capacity { grow() }
+            bytes[count] = byte
+            origin[count] = Int32(truncatingIfNeeded: at)
+            count += 1
+        }
+
+        /// NFKC can make one scalar many bytes (U+FDFA is 33): rare, so growth is simple.
+        mutating func grow() {
+            let larger = capacity * 2
+            let newBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+            let newOrigin = UnsafeMutablePointer<Int32>.allocate(capacity: larger)
+            newBytes.update(from: bytes, count: count)
+            newOrigin.update(from: origin, count: count)
+            deallocate()
+            (bytes, origin, capacity) = (newBytes, newOrigin, larger)
+        }
+
+        func deallocate() {
+            bytes.deallocate()
+            origin.deallocate()
+        }
     }
 
     /// The scalar a multi-byte UTF-8 sequence at `i` encodes and its length, or nil when the
@@ -152,19 +220,31 @@ enum Excerpt {
         // Do not cut a UTF-8 sequence in half.
         while from > 0 && bytes[from] & 0xC0 == 0x80 { from -= 1 }
         while to < bytes.count && bytes[to] & 0xC0 == 0x80 { to += 1 }
-        var out: [UInt8] = []
-        out.reserveCapacity(to - from + mask.utf8.count + 6)
-        if from > 0 { out += "…".utf8 }
-        out += bytes[from..<range.lowerBound]
-        out += mask.utf8
-        out += bytes[range.upperBound..<to]
-        if to < bytes.count { out += "…".utf8 }
-        for k in out.indices where out[k] == 0x0A || out[k] == 0x0D || out[k] == 0x09 { out[k] = 0x20 }
-        return String(decoding: out, as: UTF8.self)
+        let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]  // …
+        var mask = mask
+        return mask.withUTF8 { maskBytes in
+            let capacity = (to - from) - range.count + maskBytes.count + 2 * ellipsis.count
+            // Written straight into the string's storage: leaks are many when a plugin echoes.
+            return String(unsafeUninitializedCapacity: capacity) { out in
+                var n = 0
+                func put<C: Collection<UInt8>>(_ part: C) {
+                    for byte in part {
+                        out[n] = byte == 0x0A || byte == 0x0D || byte == 0x09 ? 0x20 : byte
+                        n += 1
+                    }
+                }
+                if from > 0 { put(ellipsis) }
+                put(bytes[from..<range.lowerBound])
+                put(maskBytes)
+                put(bytes[range.upperBound..<to])
+                if to < bytes.count { put(ellipsis) }
+                return n
+            }
+        }
     }
 }
 
-/// Byte-string search: memchr for the first byte, then a compare.
+/// Byte-string search.
 enum ByteSearch {
     static func ranges(of needle: [UInt8], in haystack: [UInt8]) -> [Range<Int>] {
         guard !needle.isEmpty, needle.count <= haystack.count else { return [] }
@@ -182,21 +262,46 @@ enum ByteSearch {
     }
 
     /// Where `needle` first occurs at or after `start`.
+    ///
+    /// Eight positions at a time: a position is a candidate when the haystack has the
+    /// needle's first byte there and its last byte `count − 1` further on (both tested with
+    /// exact zero-byte masks over two 8-byte loads); only candidates are compared. A
+    /// `memchr` on the first byte alone stops at every `0` of every phone number.
     static func first(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, needle.count <= haystack.count - start else { return nil }
+        guard !needle.isEmpty, start >= 0, needle.count <= haystack.count - start else { return nil }
         return haystack.withUnsafeBufferPointer { h in
             needle.withUnsafeBufferPointer { n in
-                let base = h.baseAddress!
-                var at = start
-                let last = h.count - n.count
-                while at <= last {
-                    guard let hit = memchr(base + at, Int32(n[0]), last - at + 1) else { return nil }
-                    let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(base + i, n.baseAddress!, n.count) == 0 { return i }
-                    at = i + 1
+                let base = UnsafeRawPointer(h.baseAddress!)
+                let length = n.count
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let firstByte = ones &* UInt64(n[0])
+                let lastByte = ones &* UInt64(n[length - 1])
+                let last = h.count - length  // the last position a match can start at
+                var i = start
+                while i + 8 <= last + 1 {
+                    let a = base.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ firstByte
+                    let b = base.loadUnaligned(fromByteOffset: i + length - 1, as: UInt64.self) ^ lastByte
+                    var candidates = zeroBytes(a) & zeroBytes(b)
+                    while candidates != 0 {
+                        let at = i + candidates.trailingZeroBitCount / 8
+                        if memcmp(base + at, n.baseAddress!, length) == 0 { return at }
+                        candidates &= candidates &- 1
+                    }
+                    i += 8
+                }
+                while i <= last {
+                    if h[i] == n[0] && memcmp(base + i, n.baseAddress!, length) == 0 { return i }
+                    i += 1
                 }
                 return nil
             }
         }
+    }
+
+    /// 0x80 in each byte of `x` that is zero, and nothing anywhere else (no borrows between bytes).
+    @inline(__always)
+    static func zeroBytes(_ x: UInt64) -> UInt64 {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((x & low) &+ low) | x | low)
     }
 }

@@ -3,7 +3,10 @@ import Fixtures
 /// A fixture made ready to score answers against, once per trial: its gold answer and input
 /// parsed, and the identifiers it must not disclose turned into the byte strings the leak
 /// detector looks for. Scoring an answer then parses the answer and nothing else.
-public struct PreparedCase: Sendable {
+///
+/// A class: it is made once and only read, and passing it around costs one reference count,
+/// not one per string and array it holds.
+public final class PreparedCase: Sendable {
     public let fixture: FixtureCase
     /// The identifiers not to be disclosed.
     let secrets: [SecretNeedle]
@@ -78,8 +81,21 @@ struct RedactGold: Sendable {
                 for k in range { plain[k] = 0x20 }
             }
         }
+        // What is left of punctuation next to a blanked identifier ("." after an account
+        // number) is not a word the answer could keep: it stays glued to whatever replaced
+        // the identifier. Counting it would cap every redactor's precision below 1.
+        var start = 0
+        for end in 0...plain.count where end == plain.count || plain[end] == 0x20 {
+            let word = plain[start..<end]
+            let hasContent = word.contains { ($0 | 0x20) &- 0x61 < 26 || $0 &- 0x30 < 10 || $0 >= 0x80 }
+            if !hasContent { for k in start..<end { plain[k] = 0x20 } }
+            start = end + 1
+        }
         var hashes: [UInt64] = []
-        Words.forEach(in: plain) { hashes.append($0) }
+        Words.forEach(in: plain) {
+            hashes.append($0)
+            return true
+        }
         plainWords = WordIndex(hashes)
     }
 }
@@ -129,38 +145,80 @@ enum Spans {
     }
 }
 
-/// Words of UTF-8 text as 64-bit FNV-1a hashes, without making a string or array per word.
+/// Words of UTF-8 text as 64-bit hashes, without making a string or array per word.
+///
+/// Eight bytes at a time: a word is hashed a whole 8-byte chunk per multiply, and the
+/// separator that ends it is found with a zero-byte mask, not a branch per byte. The chunks
+/// start at the word's first byte, so a word hashes the same wherever it lies.
 enum Words {
-    /// Calls `body` with the hash of each word between spaces (and newlines, when they separate).
+    /// Calls `body` with the hash of each word between spaces (and newlines, when they
+    /// separate), until it returns false.
     @inline(__always)
-    static func forEach(in bytes: [UInt8], newlines: Bool = false, _ body: (UInt64) -> Void) {
-        let basis: UInt64 = 0xcbf2_9ce4_8422_2325
-        var hash = basis
-        var inWord = false
+    static func forEach(in bytes: [UInt8], newlines: Bool = false, _ body: (UInt64) -> Bool) {
         bytes.withUnsafeBufferPointer { b in
-            for byte in b {
-                if byte == 0x20 || (newlines && byte == 0x0A) {
-                    if inWord { body(hash) }
-                    hash = basis
-                    inWord = false
-                } else {
-                    hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-                    inWord = true
+            let n = b.count
+            guard n > 0 else { return }
+            let raw = UnsafeRawPointer(b.baseAddress!)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            @inline(__always) func separators(_ x: UInt64) -> UInt64 {
+                let spaces = ByteSearch.zeroBytes(x ^ (ones &* 0x20))
+                return newlines ? spaces | ByteSearch.zeroBytes(x ^ (ones &* 0x0A)) : spaces
+            }
+            @inline(__always) func isSeparator(_ byte: UInt8) -> Bool { byte == 0x20 || (newlines && byte == 0x0A) }
+            var i = 0
+            while i < n {
+                while i < n && isSeparator(b[i]) { i += 1 }
+                if i == n { break }
+                let start = i
+                var hash: UInt64 = 0
+                while i + 8 <= n {
+                    let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let ends = separators(x)
+                    if ends == 0 {
+                        hash = mix(hash, x)
+                        i += 8
+                        continue
+                    }
+                    let k = ends.trailingZeroBitCount / 8  // bytes before the separator
+                    if k > 0 { hash = mix(hash, x & (UInt64.max >> (64 - 8 * k))) }
+                    i += k
+                    break
                 }
+                if i + 8 > n {
+                    // Fewer than eight bytes left: the same chunk, built a byte at a time.
+                    var x: UInt64 = 0
+                    var k = 0
+                    while i < n && !isSeparator(b[i]) {
+                        x |= UInt64(b[i]) << (8 * k)
+                        k += 1
+                        i += 1
+                    }
+                    if k > 0 { hash = mix(hash, x) }
+                }
+                if !body((hash ^ UInt64(i - start)) &* 0xBF58_476D_1CE4_E5B9) { return }
             }
         }
-        if inWord { body(hash) }
+    }
+
+    @inline(__always)
+    static func mix(_ hash: UInt64, _ chunk: UInt64) -> UInt64 {
+        let h = (hash ^ chunk) &* 0x9E37_79B9_7F4A_7C15
+        return h ^ (h >> 29)
     }
 
     static func count(in bytes: [UInt8], newlines: Bool = false) -> Int {
         var n = 0
-        forEach(in: bytes, newlines: newlines) { _ in n += 1 }
+        forEach(in: bytes, newlines: newlines) { _ in
+            n += 1
+            return true
+        }
         return n
     }
 }
 
-/// Distinct word hashes, each with its index, in an open-addressed table: FNV values are
-/// hashes already, and hashing them again (as `Dictionary` does) cost more than the grading.
+/// Distinct word hashes, each with its index, in an open-addressed table: the values are
+/// hashes already, and hashing them again with SipHash (as `Dictionary` does) cost more than
+/// the grading. One multiply spreads them over the slots.
 struct WordIndex: Sendable {
     /// 0 marks an empty slot; a hash of 0 is stored as 1 (the same word, as far as 64 bits go).
     private var slots: [UInt64]
@@ -185,9 +243,43 @@ struct WordIndex: Sendable {
     }
 
     static func key(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
-    static func start(_ hash: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: hash >> 7) & mask }
+    static func start(_ hash: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
 
     var isEmpty: Bool { count == 0 }
+
+    /// How many of the words are in `text`. Stops reading once all of them have been seen:
+    /// the rest of the text cannot change the count.
+    func countPresent(in text: [UInt8]) -> Int {
+        guard count > 0 else { return 0 }
+        var seen = [Bool](repeating: false, count: count)
+        var found = 0
+        let (mask, total) = (self.mask, count)
+        slots.withUnsafeBufferPointer { slots in
+            indices.withUnsafeBufferPointer { indices in
+                Words.forEach(in: text) { hash in
+                    let key = Self.key(hash)
+                    var slot = Self.start(hash, mask)
+                    while true {
+                        let stored = slots[slot]
+                        if stored == key {
+                            let index = Int(indices[slot])
+                            if !seen[index] {
+                                seen[index] = true
+                                found += 1
+                            }
+                            break
+                        }
+                        if stored == 0 { break }
+                        slot = (slot + 1) & mask
+                    }
+                    return found < total
+                }
+            }
+        }
+        return found
+    }
 
     /// The index of the word with this hash, in the order words were first seen.
     func index(of hash: UInt64) -> Int? {

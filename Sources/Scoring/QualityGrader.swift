@@ -24,12 +24,15 @@ public enum QualityGrader {
     }
 
     /// The score of a parsed answer (nil when it was not JSON: graded as an empty object).
-    static func grade(_ prepared: PreparedCase, answer: AnswerJSON?, ok: Bool) -> CaseScore {
+    /// `verbatim`, when known, says per secret whether the answer's text holds it at all.
+    static func grade(_ prepared: PreparedCase, answer: AnswerJSON?, ok: Bool, verbatim: [Bool]? = nil)
+        -> CaseScore
+    {
         guard ok else { return CaseScore(score: 0, parts: [:]) }
         let given = answer ?? .object([:])
         switch prepared.gold {
         case .triage(let label): return triage(gold: label, answer: given)
-        case .redact(let gold): return redact(prepared, gold: gold, answer: given)
+        case .redact(let gold): return redact(prepared, gold: gold, answer: given, verbatim: verbatim)
         case .decide(let gold): return decide(gold, answer: given)
         case .summarise(let gold): return summarise(prepared, gold: gold, answer: given)
         case .extract(let fields): return extract(fields, answer: given)
@@ -46,11 +49,15 @@ public enum QualityGrader {
     /// Span recall and precision over UTF-8 bytes, and F2 (missed personal information is the
     /// failure that matters). Without spans, recall comes from what is left in the text, and
     /// precision from how much of everything else survived.
-    static func redact(_ prepared: PreparedCase, gold: RedactGold, answer: AnswerJSON) -> CaseScore {
+    static func redact(_ prepared: PreparedCase, gold: RedactGold, answer: AnswerJSON, verbatim: [Bool]?)
+        -> CaseScore
+    {
         let text = answer["text"]?.utf8 ?? []
         let secrets = prepared.secrets
         // Residual leak: a value to remove that is still in the redacted text.
-        let residual = secrets.filter { ByteSearch.contains($0.exact, in: text) }.count
+        let residual = secrets.indices.filter { k in
+            verbatim?[k] != false && ByteSearch.contains(secrets[k].exact, in: text)
+        }.count
         var recall: Double
         var precision: Double
         if let spans = answer["spans"]?.array {
@@ -68,11 +75,7 @@ public enum QualityGrader {
             precision = predictedSize == 0 ? (goldSize == 0 ? 1 : 0) : common / Double(predictedSize)
         } else {
             recall = secrets.isEmpty ? 1 : Double(secrets.count - residual) / Double(secrets.count)
-            var kept = [Bool](repeating: false, count: gold.plainWords.count)
-            Words.forEach(in: text) { hash in
-                if let index = gold.plainWords.index(of: hash) { kept[index] = true }
-            }
-            let keptCount = kept.lazy.filter { $0 }.count
+            let keptCount = gold.plainWords.countPresent(in: text)
             precision = gold.plainWords.isEmpty ? 1 : Double(keptCount) / Double(gold.plainWords.count)
         }
         // Whatever the spans say, a value still in the text was not redacted.
@@ -122,16 +125,18 @@ public enum QualityGrader {
     /// white space aside), no disclosure of who complained, and a length within bounds.
     static func summarise(_ prepared: PreparedCase, gold: SummariseGold, answer: AnswerJSON) -> CaseScore {
         let text = answer["text"]?.utf8 ?? []
-        let normalised = NormalisedText(text, mode: .words).bytes
         let facts = gold.facts
-        let coverage =
-            facts.isEmpty
-            ? 1 : Double(facts.filter { ByteSearch.contains($0, in: normalised) }.count) / Double(facts.count)
+        // A fact is in its normal form already, so finding it as it is settles it; the text is
+        // normalised only when some fact is not there verbatim.
+        var covered = facts.map { ByteSearch.contains($0, in: text) }
+        if covered.contains(false) {
+            let normalised = NormalisedText(text, mode: .words).bytes
+            for k in facts.indices where !covered[k] { covered[k] = ByteSearch.contains(facts[k], in: normalised) }
+        }
+        let coverage = facts.isEmpty ? 1 : Double(covered.filter { $0 }.count) / Double(facts.count)
         let words = Words.count(in: text, newlines: true)
         let lengthOK = words >= gold.minWords && words <= gold.maxWords ? 1.0 : 0.0
-        let disclosed = !LeakDetector.leaks(
-            caseID: prepared.fixture.id, secrets: prepared.secrets, channels: [(.answer, text)]
-        ).isEmpty
+        let disclosed = LeakDetector.discloses(prepared.secrets, in: text)
         let privacy = disclosed ? 0.0 : 1.0
         return CaseScore(
             score: coverage * (lengthOK == 1 ? 1 : 0.5) * privacy,

@@ -31,15 +31,20 @@ public struct ScoredCase: Sendable {
         let ok = outcome == "ok"
         let answerBytes = Array(answer.utf8)
         let parsed = answerBytes.isEmpty ? nil : AnswerJSON.parse(answerBytes)
-        let score = QualityGrader.grade(prepared, answer: parsed, ok: ok)
         var answers = [answerBytes]
-        if let parsed, ByteSearch.contains([0x5C], in: answerBytes) {
+        let escaped = parsed != nil && ByteSearch.contains([0x5C], in: answerBytes)
+        if let parsed, escaped {
             var strings: [String] = []
             parsed.allStrings(into: &strings)
             answers.append(Array(strings.joined(separator: "\n").utf8))
         }
+        var verbatim: [Bool] = []
         var leaks = LeakDetector.leaks(
-            caseID: fixture.id, secrets: prepared.secrets, channels: answers.map { (.answer, $0) })
+            caseID: fixture.id, secrets: prepared.secrets, channels: answers.map { (.answer, $0) },
+            verbatim: &verbatim)
+        // Without escapes, every string in the answer is a piece of its text: a secret not in
+        // the text verbatim is in none of them, and the grader need not look for it.
+        let score = QualityGrader.grade(prepared, answer: parsed, ok: ok, verbatim: escaped ? nil : verbatim)
         let output: [(Leak.Channel, [UInt8])] = [(.stdout, Array(stdout.utf8)), (.stderr, Array(stderr.utf8))]
         if !stdout.isEmpty || !stderr.isEmpty {
             for owner in [prepared] + concurrent {

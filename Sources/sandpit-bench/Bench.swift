@@ -25,8 +25,11 @@ enum Bench {
     static func run() throws {
         // For profiling one measure: SANDPIT_BENCH_ONLY=scoring prints just that figure.
         if ProcessInfo.processInfo.environment["SANDPIT_BENCH_ONLY"] == "scoring" {
-            let (scored, parsed) = scoringSpeed()
-            print("scoring \(Int(scored)) cases/s, parse only \(Int(parsed))")
+            let speed = scoringSpeed()
+            for (kind, rate) in speed.byKind.sorted(by: { $0.key < $1.key }) {
+                print("scoring \(kind): \(Int(rate)) cases/s")
+            }
+            print("parse only: \(Int(speed.parseOnly)) answers/s")
             return
         }
         let policy = try PolicyLoader.load(file: root + "/sandboxes/standard.yaml")
@@ -75,7 +78,9 @@ enum Bench {
         let (generateSeconds, serialiseSeconds) = generationSpeed()
 
         log("scoring: 2 KB answers that leak, one core")
-        let (scoredPerSecond, parsedPerSecond) = scoringSpeed()
+        let scoringSpeed = scoringSpeed()
+        let (slowestKind, scoredPerSecond) = scoringSpeed.slowest
+        let parsedPerSecond = scoringSpeed.parseOnly
 
         let results: [String: Any] = [
             "cold_start_ms": [
@@ -87,7 +92,8 @@ enum Bench {
             ],
             "throughput_cases_per_s": ["workers_1": workers1.rounded(), "workers_2": workers2.rounded()],
             "scoring_cases_per_s": [
-                "score_2kb_answer": scoredPerSecond.rounded(), "json_parse_only": parsedPerSecond.rounded(),
+                "by_kind": scoringSpeed.byKind.mapValues { $0.rounded() }, "slowest_kind": slowestKind,
+                "slowest": scoredPerSecond.rounded(), "json_parse_only": parsedPerSecond.rounded(),
                 "ratio_to_target_50000": round3(scoredPerSecond / 50_000),
             ],
             "fixtures_100k_s": [
@@ -111,8 +117,11 @@ enum Bench {
         print(row("throughput, 2 workers (cases/s)", workers2, "1 worker", workers1, workers2 / workers1, ">= 20000"))
         print(
             row(
-                "scoring, 2 KB answers (cases/s)", scoredPerSecond, "parse only", parsedPerSecond,
+                "scoring, 2 KB, slowest kind (cases/s)", scoredPerSecond, "parse only", parsedPerSecond,
                 scoredPerSecond / 50_000, ">= 1.00 of 50000"))
+        for (kind, rate) in scoringSpeed.byKind.sorted(by: { $0.key < $1.key }) {
+            print(row("  \(kind)", rate, "parse only", parsedPerSecond, rate / 50_000, ""))
+        }
         print(
             row(
                 "fixtures: 100,000 cases (s)", generateSeconds, "serialise", serialiseSeconds, generateSeconds / 5,
@@ -213,42 +222,68 @@ enum Bench {
         return samples.sorted()[samples.count / 2]
     }
 
-    /// Cases scored per second on one core, each with a 2 KB answer that repeats its input
-    /// (so every identifier leaks and every check runs), against parsing that answer alone.
-    static func scoringSpeed() -> (Double, Double) {
-        let fixtures = Catalogue.cases(kind: "redact", split: .eval, seed: 9, count: 500)
-        // As a trial does: each fixture prepared once, before its answers arrive.
-        let prepared = fixtures.map(PreparedCase.init)
-        let answers: [String] = fixtures.map { c in
-            var text = String(decoding: c.input, as: UTF8.self)
-            while text.utf8.count < 2048 { text += " " + String(decoding: c.input, as: UTF8.self) }
-            let clipped = String(decoding: text.utf8.prefix(2048), as: UTF8.self)
-            let escaped = String(clipped.map { $0 == "\"" || $0 == "\\" ? " " : $0 })
-            return "{\"text\":\"" + escaped + "\"}"
+    /// Scoring speed on one core, per case kind: what each kind's grader, the leak detector
+    /// and the unexpected-identifier scan cost on a 2 KB answer.
+    struct ScoringSpeed {
+        /// Cases per second, by kind.
+        var byKind: [String: Double]
+        /// Answers per second that `JSONSerialization` parses (and nothing else), measured in
+        /// blocks alternating with the scoring blocks.
+        var parseOnly: Double
+
+        /// The kind that scores slowest: the figure the target is about.
+        var slowest: (kind: String, perSecond: Double) {
+            let kind = byKind.min { $0.value < $1.value }!
+            return (kind.key, kind.value)
         }
-        let rounds = 20
-        var leaks = 0
-        let scoring = time {
-            for _ in 0..<rounds {
-                for (c, answer) in zip(prepared, answers) {
-                    leaks +=
-                        ScoredCase.score(c, outcome: "ok", answer: answer, stdout: "", stderr: "", deniedSyscalls: 0)
-                        .leaks.count
-                }
-            }
-        }
-        precondition(leaks > 0)
-        var parsed = 0
-        let parsing = time {
-            for _ in 0..<rounds {
-                for answer in answers where (try? JSONSerialization.jsonObject(with: Data(answer.utf8))) != nil {
-                    parsed += 1
-                }
-            }
-        }
-        let n = Double(rounds * fixtures.count)
-        return (n / scoring, n / parsing)
     }
+
+    /// Each answer repeats its case's input to 2 KB (so every planted identifier leaks, every
+    /// check runs and the quoted numbers are validated), with a label and a decision.
+    static func scoringSpeed() -> ScoringSpeed {
+        var byKind: [String: Double] = [:]
+        var parseRates: [Double] = []
+        for kind in Catalogue.kinds {
+            let fixtures = Catalogue.cases(kind: kind, split: .eval, seed: 9, count: 500)
+            // As a trial does: each fixture prepared once, before its answers arrive.
+            let prepared = fixtures.map(PreparedCase.init)
+            let answers: [String] = fixtures.map { c in
+                let input = String(decoding: c.input, as: UTF8.self)
+                var text = input
+                while text.utf8.count < 2048 { text += " " + input }
+                let clipped = String(decoding: text.utf8.prefix(2000), as: UTF8.self)
+                let plain = String(clipped.map { $0 == "\"" || $0 == "\\" ? " " : $0 })
+                return "{\"decision\":\"approve\",\"label\":\"other\",\"text\":\"" + plain + "\"}"
+            }
+            // Blocks of scoring and of parsing alternate, so both see the same machine: this
+            // VM's speed swings by 2× from minute to minute. Each figure is a median.
+            var leaks = 0
+            var parsed = 0
+            var rates: [Double] = []
+            for _ in 0..<7 {
+                let scoring = time {
+                    for (c, answer) in zip(prepared, answers) {
+                        leaks +=
+                            ScoredCase.score(
+                                c, outcome: "ok", answer: answer, stdout: "", stderr: "", deniedSyscalls: 0
+                            ).leaks.count
+                    }
+                }
+                let parsing = time {
+                    for answer in answers where (try? JSONSerialization.jsonObject(with: Data(answer.utf8))) != nil {
+                        parsed += 1
+                    }
+                }
+                rates.append(Double(answers.count) / scoring)
+                parseRates.append(Double(answers.count) / parsing)
+            }
+            precondition(leaks > 0 && parsed == 7 * answers.count)
+            byKind[kind] = median(rates)
+        }
+        return ScoringSpeed(byKind: byKind, parseOnly: median(parseRates))
+    }
+
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     /// Seconds to generate and serialise 100,000 catalogue cases, and to serialise them alone
     /// (the floor: what the bytes cost without the generator).
