@@ -30,6 +30,7 @@ enum Bench {
                 print("scoring \(kind): \(Int(rate)) cases/s")
             }
             print("parse only: \(Int(speed.parseOnly)) answers/s")
+            print("prepare: \(round3(speed.prepareMicros)) µs per fixture")
             return
         }
         let policy = try PolicyLoader.load(file: root + "/sandboxes/standard.yaml")
@@ -94,6 +95,7 @@ enum Bench {
             "scoring_cases_per_s": [
                 "by_kind": scoringSpeed.byKind.mapValues { $0.rounded() }, "slowest_kind": slowestKind,
                 "slowest": scoredPerSecond.rounded(), "json_parse_only": parsedPerSecond.rounded(),
+                "prepare_us_per_fixture": round3(scoringSpeed.prepareMicros),
                 "ratio_to_target_50000": round3(scoredPerSecond / 50_000),
             ],
             "fixtures_100k_s": [
@@ -230,6 +232,8 @@ enum Bench {
         /// Answers per second that `JSONSerialization` parses (and nothing else), measured in
         /// blocks alternating with the scoring blocks.
         var parseOnly: Double
+        /// Preparing one fixture (once per trial, before its cases run), in microseconds.
+        var prepareMicros: Double
 
         /// The kind that scores slowest: the figure the target is about.
         var slowest: (kind: String, perSecond: Double) {
@@ -243,10 +247,14 @@ enum Bench {
     static func scoringSpeed() -> ScoringSpeed {
         var byKind: [String: Double] = [:]
         var parseRates: [Double] = []
+        var prepareSeconds = 0.0
+        var prepareCount = 0
         for kind in Catalogue.kinds {
             let fixtures = Catalogue.cases(kind: kind, split: .eval, seed: 9, count: 500)
             // As a trial does: each fixture prepared once, before its answers arrive.
-            let prepared = fixtures.map(PreparedCase.init)
+            var prepared: [PreparedCase] = []
+            prepareSeconds += time { prepared = fixtures.map(PreparedCase.init) }
+            prepareCount += fixtures.count
             let answers: [String] = fixtures.map { c in
                 let input = String(decoding: c.input, as: UTF8.self)
                 var text = input
@@ -280,7 +288,8 @@ enum Bench {
             precondition(leaks > 0 && parsed == 7 * answers.count)
             byKind[kind] = median(rates)
         }
-        return ScoringSpeed(byKind: byKind, parseOnly: median(parseRates))
+        return ScoringSpeed(
+            byKind: byKind, parseOnly: median(parseRates), prepareMicros: prepareSeconds * 1e6 / Double(prepareCount))
     }
 
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
