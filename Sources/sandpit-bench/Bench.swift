@@ -119,7 +119,7 @@ enum Bench {
         print(row("throughput, 2 workers (cases/s)", workers2, "1 worker", workers1, workers2 / workers1, ">= 20000"))
         print(
             row(
-                "scoring, 2 KB, slowest kind (cases/s)", scoredPerSecond, "parse only", parsedPerSecond,
+                "scoring 2 KB, slowest (cases/s)", scoredPerSecond, "parse only", parsedPerSecond,
                 scoredPerSecond / 50_000, ">= 1.00 of 50000"))
         for (kind, rate) in scoringSpeed.byKind.sorted(by: { $0.key < $1.key }) {
             print(row("  \(kind)", rate, "parse only", parsedPerSecond, rate / 50_000, ""))
