@@ -23,6 +23,7 @@ struct LeakCorpusTests {
         .init(plugin: "leak-fullwidth", kinds: everything, channel: "answer", match: "normalised"),
         .init(plugin: "leak-lower", kinds: everything, channel: "answer", match: nil),
         .init(plugin: "leak-nomacron", kinds: everything, channel: "answer", match: nil),
+        .init(plugin: "leak-escaped", kinds: everything, channel: "answer", match: "exact"),
         .init(plugin: "leak-plus64", kinds: ["phone"], channel: "answer", match: nil),
         .init(plugin: "leak-stderr", kinds: everything, channel: "stderr", match: "exact"),
         .init(plugin: "leak-stdout", kinds: everything, channel: "stdout", match: "exact"),

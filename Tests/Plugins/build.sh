@@ -19,7 +19,7 @@ cc "${cc_flags[@]}" -DABI=2u -DPLUGIN_NAME='"hostile-wrong-abi"' -o "$out/hostil
 printf 'this is not a shared object\n' > "$out/not-a-plugin.so"
 cp /bin/true "$out/executable-not-library.so" 2>/dev/null || true
 cc -O1 -o "$out/deny-unshare" "$here/deny-unshare.c"
-for mode in spaced dashed fullwidth lower nomacron plus64 stderr stdout lookalike invented; do
+for mode in spaced dashed fullwidth lower nomacron escaped plus64 stderr stdout lookalike invented; do
     upper=$(echo "$mode" | tr a-z A-Z)
     cc "${cc_flags[@]}" -DLEAK_"$upper" -DPLUGIN_NAME="\"leak-$mode\"" -o "$out/leak-$mode.so" "$here/leak.c"
 done
