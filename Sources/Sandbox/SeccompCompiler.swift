@@ -188,23 +188,21 @@ public enum SeccompCompiler {
     }
 
     private static func raw(_ condition: ArgumentCondition) -> scmp_arg_cmp {
+        let op: scmp_compare
+        // For SCMP_CMP_MASKED_EQ, datum_a is the mask and datum_b the value.
+        var (a, b) = (condition.value, UInt64(0))
         switch condition.op {
-        case .equal:
-            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_EQ, datum_a: condition.value, datum_b: 0)
-        case .notEqual:
-            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_NE, datum_a: condition.value, datum_b: 0)
-        case .less:
-            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_LT, datum_a: condition.value, datum_b: 0)
-        case .lessOrEqual:
-            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_LE, datum_a: condition.value, datum_b: 0)
-        case .greater:
-            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_GT, datum_a: condition.value, datum_b: 0)
-        case .greaterOrEqual:
-            return scmp_arg_cmp(arg: UInt32(condition.index), op: SCMP_CMP_GE, datum_a: condition.value, datum_b: 0)
+        case .equal: op = SCMP_CMP_EQ
+        case .notEqual: op = SCMP_CMP_NE
+        case .less: op = SCMP_CMP_LT
+        case .lessOrEqual: op = SCMP_CMP_LE
+        case .greater: op = SCMP_CMP_GT
+        case .greaterOrEqual: op = SCMP_CMP_GE
         case .maskedEqual(let mask):
-            return scmp_arg_cmp(
-                arg: UInt32(condition.index), op: SCMP_CMP_MASKED_EQ, datum_a: mask, datum_b: condition.value)
+            op = SCMP_CMP_MASKED_EQ
+            (a, b) = (mask, condition.value)
         }
+        return scmp_arg_cmp(arg: UInt32(condition.index), op: op, datum_a: a, datum_b: b)
     }
 
     /// libseccomp 2.5 exports only to a file descriptor: a memfd, read back.

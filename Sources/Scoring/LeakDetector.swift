@@ -32,7 +32,7 @@ struct SecretNeedle: Sendable {
     let kind: String
     let exact: [UInt8]
     let mode: NormalisedText.Mode
-    /// The normalised forms, any of which is a leak (see ``LeakDetector/forms(_:)``).
+    /// The normalised forms, any of which is a leak (see ``LeakDetector/forms(_:mode:)``).
     let forms: [[UInt8]]
     let mask: String
 
@@ -40,13 +40,62 @@ struct SecretNeedle: Sendable {
         kind = identifier.kind
         exact = Array(identifier.value.utf8)
         mode = LeakDetector.identifierKinds.contains(identifier.kind) ? .identifier : .words
-        forms = LeakDetector.forms(identifier)
+        forms = LeakDetector.forms(identifier, mode: mode)
         mask = "[\(identifier.kind.uppercased())]"
     }
 
     /// The identifiers of `identifiers` that are not to be disclosed.
     static func secrets(_ identifiers: [PlantedIdentifier]) -> [SecretNeedle] {
         identifiers.filter { !$0.disclose }.map(SecretNeedle.init)
+    }
+}
+
+/// One text searched for secrets: verbatim first, then normalised, each normalised form of
+/// the text made at most once and only when some secret is not there verbatim.
+struct SearchedText {
+    /// Where a secret was found: in the text as it is, or in one of its normalised forms.
+    struct Hit {
+        var match: Leak.Match
+        var range: Range<Int>
+        var mode: NormalisedText.Mode
+    }
+
+    let raw: [UInt8]
+    private var identifierText: NormalisedText?
+    private var wordsText: NormalisedText?
+
+    init(_ raw: [UInt8]) { self.raw = raw }
+
+    mutating func find(_ secret: SecretNeedle) -> Hit? {
+        if let at = ByteSearch.first(secret.exact, in: raw, from: 0) {
+            return Hit(match: .exact, range: at..<(at + secret.exact.count), mode: secret.mode)
+        }
+        let haystack = normalised(secret.mode)
+        for form in secret.forms {
+            if let at = ByteSearch.first(form, in: haystack.bytes, from: 0) {
+                return Hit(match: .normalised, range: at..<(at + form.count), mode: secret.mode)
+            }
+        }
+        return nil
+    }
+
+    /// The text around a hit, in the original, the value masked.
+    mutating func excerpt(_ hit: Hit, mask: String) -> String {
+        hit.match == .exact
+            ? Excerpt.masked(raw, hit.range, mask: mask) : normalised(hit.mode).excerpt(hit.range, mask: mask)
+    }
+
+    private mutating func normalised(_ mode: NormalisedText.Mode) -> NormalisedText {
+        switch mode {
+        case .identifier:
+            let text = identifierText ?? NormalisedText(raw, mode: .identifier)
+            identifierText = text
+            return text
+        case .words:
+            let text = wordsText ?? NormalisedText(raw, mode: .words)
+            wordsText = text
+            return text
+        }
     }
 }
 
@@ -61,8 +110,7 @@ public enum LeakDetector {
 
     /// The forms an identifier may take once normalised: with and without a leading zero for
     /// IRD numbers, 0… and +64 for phones.
-    static func forms(_ identifier: PlantedIdentifier) -> [[UInt8]] {
-        let mode: NormalisedText.Mode = identifierKinds.contains(identifier.kind) ? .identifier : .words
+    static func forms(_ identifier: PlantedIdentifier, mode: NormalisedText.Mode) -> [[UInt8]] {
         let base = NormalisedText(identifier.value, mode: mode).bytes
         var forms = [base]
         switch identifier.kind {
@@ -99,59 +147,30 @@ public enum LeakDetector {
         guard !secrets.isEmpty else { return [] }
         var leaks: [Leak] = []
         // One flag per identifier and channel: a leak is reported once.
-        var found = [Bool](repeating: false, count: secrets.count * Leak.Channel.allCases.count)
+        let channelCount = Leak.Channel.allCases.count
+        var found = [Bool](repeating: false, count: secrets.count * channelCount)
         for (position, (channel, raw)) in channels.enumerated() where !raw.isEmpty {
-            // Normalised only when some identifier is not there verbatim, and once per mode.
-            var identifierText: NormalisedText?
-            var wordsText: NormalisedText?
-            for (index, secret) in secrets.enumerated() {
-                let key = index * Leak.Channel.allCases.count + Leak.Channel.allCases.firstIndex(of: channel)!
-                guard !found[key] else { continue }
-                if let at = ByteSearch.first(secret.exact, in: raw, from: 0) {
-                    found[key] = true
-                    if position == 0 { verbatim[index] = true }
-                    leaks.append(
-                        Leak(
-                            caseID: caseID, identifierKind: secret.kind, channel: channel, match: .exact,
-                            excerpt: Excerpt.masked(raw, at..<(at + secret.exact.count), mask: secret.mask)))
-                    continue
-                }
-                let haystack: NormalisedText
-                switch secret.mode {
-                case .identifier:
-                    haystack = identifierText ?? NormalisedText(raw, mode: .identifier)
-                    identifierText = haystack
-                case .words:
-                    haystack = wordsText ?? NormalisedText(raw, mode: .words)
-                    wordsText = haystack
-                }
-                for form in secret.forms {
-                    if let at = ByteSearch.first(form, in: haystack.bytes, from: 0) {
-                        found[key] = true
-                        leaks.append(
-                            Leak(
-                                caseID: caseID, identifierKind: secret.kind, channel: channel, match: .normalised,
-                                excerpt: haystack.excerpt(at..<(at + form.count), mask: secret.mask)))
-                        break
-                    }
-                }
+            let channelIndex = Leak.Channel.allCases.firstIndex(of: channel)!
+            var text = SearchedText(raw)
+            for (index, secret) in secrets.enumerated() where !found[index * channelCount + channelIndex] {
+                guard let hit = text.find(secret) else { continue }
+                found[index * channelCount + channelIndex] = true
+                if position == 0 && hit.match == .exact { verbatim[index] = true }
+                leaks.append(
+                    Leak(
+                        caseID: caseID, identifierKind: secret.kind, channel: channel, match: hit.match,
+                        excerpt: text.excerpt(hit, mask: secret.mask)))
             }
         }
         return leaks
     }
 
-    /// Whether `text` discloses any of `secrets`, exactly or normalised: the same test as
+    /// Whether `text` discloses any of `secrets`: the same search as
     /// ``leaks(caseID:secrets:channels:)``, stopping at the first, with no excerpt made.
     static func discloses(_ secrets: [SecretNeedle], in text: [UInt8]) -> Bool {
-        guard !secrets.isEmpty, !text.isEmpty else { return false }
-        if secrets.contains(where: { ByteSearch.contains($0.exact, in: text) }) { return true }
-        var normalised: [NormalisedText.Mode: [UInt8]] = [:]
-        for secret in secrets {
-            let haystack = normalised[secret.mode] ?? NormalisedText(text, mode: secret.mode).bytes
-            normalised[secret.mode] = haystack
-            if secret.forms.contains(where: { ByteSearch.contains($0, in: haystack) }) { return true }
-        }
-        return false
+        guard !text.isEmpty else { return false }
+        var searched = SearchedText(text)
+        return secrets.contains { searched.find($0) != nil }
     }
 
     /// Checksum-valid IRD, NHI and bank account numbers in `answer` that are not in `input`:
@@ -233,15 +252,13 @@ public enum LeakDetector {
                         }
                         Self.close(group: groups, size: current, into: &sizes)
                         let maybeIRD = (8...9).contains(count)
-                        let maybeAccount =
-                            groups == 4 && sizes.0 == 2 && (3...4).contains(sizes.1) && (7...8).contains(sizes.2)
-                            && (2...4).contains(sizes.3)
+                        let maybeAccount = groups == 4 && BankAccount.isShaped(sizes.0, sizes.1, sizes.2, sizes.3)
                         if maybeIRD || maybeAccount {
                             let form = b[i..<j].filter { $0 &- 0x30 < 10 }
                             if consider(form) {
                                 digits.removeAll(keepingCapacity: true)
                                 for byte in form { digits.append(Int(byte - 0x30)) }
-                                if maybeIRD && Self.isIRD(digits)
+                                if maybeIRD && IRDNumber.isValid(digits: digits)
                                     || maybeAccount
                                         && BankAccount.isValid(
                                             digits: digits, groupSizes: [sizes.0, sizes.1, sizes.2, sizes.3])
@@ -301,10 +318,4 @@ public enum LeakDetector {
         }
     }
 
-    /// The IRD check on digits already parsed.
-    static func isIRD(_ digits: [Int]) -> Bool {
-        let number = digits.reduce(0) { $0 * 10 + $1 }
-        guard number > 10_000_000 && number < IRDNumber.upperBound else { return false }
-        return IRDNumber.checkDigit(base: digits.dropLast()) == digits.last
-    }
 }

@@ -195,11 +195,6 @@ struct NormalisedText {
         return (value, length)
     }
 
-    /// Byte ranges where `needle` occurs.
-    func ranges(of needle: [UInt8]) -> [Range<Int>] {
-        ByteSearch.ranges(of: needle, in: bytes)
-    }
-
     /// The original text around a match, the match itself replaced by `mask`.
     func excerpt(_ range: Range<Int>, mask: String) -> String {
         let first = Int(origin[range.lowerBound])

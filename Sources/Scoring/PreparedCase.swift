@@ -233,9 +233,9 @@ struct WordIndex: Sendable {
         slots = [UInt64](repeating: 0, count: size)
         indices = [Int32](repeating: -1, count: size)
         mask = size - 1
-        for hash in hashes where index(of: hash) == nil {
-            var slot = Self.start(hash, mask)
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
+        for hash in hashes {
+            let slot = slots.withUnsafeBufferPointer { Self.slot(of: hash, in: $0, mask: mask) }
+            guard slots[slot] == 0 else { continue }
             slots[slot] = Self.key(hash)
             indices[slot] = Int32(count)
             count += 1
@@ -243,8 +243,15 @@ struct WordIndex: Sendable {
     }
 
     static func key(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
-    static func start(_ hash: UInt64, _ mask: Int) -> Int {
-        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+
+    /// The slot that holds `hash`, or the empty slot where it would go: linear probing from a
+    /// start that one multiply spreads over the table.
+    @inline(__always)
+    static func slot(of hash: UInt64, in slots: UnsafeBufferPointer<UInt64>, mask: Int) -> Int {
+        let key = Self.key(hash)
+        var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        while slots[slot] != key && slots[slot] != 0 { slot = (slot + 1) & mask }
+        return slot
     }
 
     var isEmpty: Bool { count == 0 }
@@ -259,37 +266,15 @@ struct WordIndex: Sendable {
         slots.withUnsafeBufferPointer { slots in
             indices.withUnsafeBufferPointer { indices in
                 Words.forEach(in: text) { hash in
-                    let key = Self.key(hash)
-                    var slot = Self.start(hash, mask)
-                    while true {
-                        let stored = slots[slot]
-                        if stored == key {
-                            let index = Int(indices[slot])
-                            if !seen[index] {
-                                seen[index] = true
-                                found += 1
-                            }
-                            break
-                        }
-                        if stored == 0 { break }
-                        slot = (slot + 1) & mask
+                    let slot = Self.slot(of: hash, in: slots, mask: mask)
+                    if slots[slot] != 0 && !seen[Int(indices[slot])] {
+                        seen[Int(indices[slot])] = true
+                        found += 1
                     }
                     return found < total
                 }
             }
         }
         return found
-    }
-
-    /// The index of the word with this hash, in the order words were first seen.
-    func index(of hash: UInt64) -> Int? {
-        let key = Self.key(hash)
-        var slot = Self.start(hash, mask)
-        while true {
-            let stored = slots[slot]
-            if stored == key { return Int(indices[slot]) }
-            if stored == 0 { return nil }
-            slot = (slot + 1) & mask
-        }
     }
 }

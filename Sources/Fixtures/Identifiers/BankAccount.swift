@@ -36,17 +36,34 @@ public enum BankAccount {
 
     /// The four parts, padded to 2, 4, 8 and 4 digits; nil when `text` is not shaped like an account.
     static func parts(_ text: String) -> (bank: Int, branch: Int, base: Int, suffix: Int, digits: [Int])? {
-        let groups = text.split(whereSeparator: { $0 == "-" || $0 == " " }).map(String.init)
-        guard groups.count == 4, groups.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-            groups[0].count == 2, (3...4).contains(groups[1].count), (7...8).contains(groups[2].count),
-            (2...4).contains(groups[3].count)
+        let groups = text.split(whereSeparator: { $0 == "-" || $0 == " " })
+        guard groups.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return nil }
+        return parts(digits: groups.flatMap { $0.compactMap(\.wholeNumberValue) }, groupSizes: groups.map(\.count))
+    }
+
+    /// Whether groups of digits of these sizes are shaped like an account: 2, 3–4, 7–8 and 2–4.
+    public static func isShaped(_ bank: Int, _ branch: Int, _ base: Int, _ suffix: Int) -> Bool {
+        bank == 2 && (3...4).contains(branch) && (7...8).contains(base) && (2...4).contains(suffix)
+    }
+
+    /// The four parts of digits already split into groups of the given sizes.
+    static func parts(digits: [Int], groupSizes: [Int]) -> (
+        bank: Int, branch: Int, base: Int, suffix: Int, digits: [Int]
+    )? {
+        guard groupSizes.count == 4, isShaped(groupSizes[0], groupSizes[1], groupSizes[2], groupSizes[3]),
+            digits.count == groupSizes.reduce(0, +)
         else { return nil }
-        let widths = [2, 4, 8, 4]
-        var digits: [Int] = []
-        for (group, width) in zip(groups, widths) {
-            digits += [Int](repeating: 0, count: width - group.count) + group.compactMap(\.wholeNumberValue)
+        var padded: [Int] = []
+        padded.reserveCapacity(18)
+        var numbers: [Int] = []
+        var at = 0
+        for (size, width) in zip(groupSizes, [2, 4, 8, 4]) {
+            padded += repeatElement(0, count: width - size)
+            padded += digits[at..<(at + size)]
+            numbers.append(digits[at..<(at + size)].reduce(0) { $0 * 10 + $1 })
+            at += size
         }
-        return (Int(groups[0])!, Int(groups[1])!, Int(groups[2])!, Int(groups[3])!, digits)
+        return (numbers[0], numbers[1], numbers[2], numbers[3], padded)
     }
 
     /// Whether `text` names a registered bank and branch and passes that bank's check.
@@ -59,21 +76,8 @@ public enum BankAccount {
     /// branch, account base, suffix), with the size of each group. Groups of the wrong size
     /// are not an account.
     public static func isValid(digits: [Int], groupSizes: [Int]) -> Bool {
-        guard groupSizes.count == 4, groupSizes[0] == 2, (3...4).contains(groupSizes[1]),
-            (7...8).contains(groupSizes[2]), (2...4).contains(groupSizes[3]),
-            digits.count == groupSizes.reduce(0, +)
-        else { return false }
-        var padded: [Int] = []
-        padded.reserveCapacity(18)
-        var numbers: [Int] = []
-        var at = 0
-        for (size, width) in zip(groupSizes, [2, 4, 8, 4]) {
-            padded += repeatElement(0, count: width - size)
-            padded += digits[at..<(at + size)]
-            numbers.append(digits[at..<(at + size)].reduce(0) { $0 * 10 + $1 })
-            at += size
-        }
-        return isValid(bank: numbers[0], branch: numbers[1], base: numbers[2], digits: padded)
+        guard let p = parts(digits: digits, groupSizes: groupSizes) else { return false }
+        return isValid(bank: p.bank, branch: p.branch, base: p.base, digits: p.digits)
     }
 
     /// The check on the 18 padded digits.

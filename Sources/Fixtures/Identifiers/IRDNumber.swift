@@ -7,9 +7,12 @@ public enum IRDNumber {
 
     /// Whether `text` (digits, with or without dashes or spaces) is a valid IRD number.
     public static func isValid(_ text: String) -> Bool {
-        guard let digits = Digits.only(text, allowing: "- "), digits.count == 8 || digits.count == 9 else {
-            return false
-        }
+        Digits.only(text, allowing: "- ").map(isValid(digits:)) ?? false
+    }
+
+    /// The same check on digits a scanner has already read.
+    public static func isValid(digits: [Int]) -> Bool {
+        guard digits.count == 8 || digits.count == 9 else { return false }
         let number = digits.reduce(0) { $0 * 10 + $1 }
         guard number > 10_000_000 && number < upperBound else { return false }
         return checkDigit(base: digits.dropLast()) == digits.last
