@@ -16,6 +16,10 @@ public enum Outcome: String, Sendable, CaseIterable, Codable {
     case outputLimit = "output_limit"
     /// The answer was not a UTF-8 JSON object, or the worker sent a malformed frame.
     case protocolError = "protocol_error"
+
+    /// Whether the plugin itself finished the case (answered or returned an error): only then
+    /// is its latency the plugin's. A timeout's "latency" is the limit.
+    public var isTimed: Bool { self == .ok || self == .error }
 }
 
 /// One case to run: the JSON object a plugin's `run` receives.

@@ -96,7 +96,7 @@ struct TrialRecorder {
             }
             scored.withLock { $0 += batch }
             latencies.withLock { all in
-                all += results.filter { $0.outcome == .ok || $0.outcome == .error }.map(\.latencyMicros)
+                all += results.filter(\.outcome.isTimed).map(\.latencyMicros)
             }
             let events = results.flatMap { $0.events.map { event(trialID, $0) } }
             do throws(StoreError) {

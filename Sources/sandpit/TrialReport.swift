@@ -178,8 +178,7 @@ struct TrialReport: Encodable {
         leaks = allLeaks
         var outcomes = Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, 0) })
         for c in caseRecords { outcomes[c.outcome, default: 0] += 1 }
-        // Latency of cases the plugin finished; a timeout's "latency" is the limit.
-        let timed = caseRecords.filter { $0.outcome == "ok" || $0.outcome == "error" }.map(\.latencyMicros)
+        let timed = caseRecords.filter { Outcome(rawValue: $0.outcome)?.isTimed == true }.map(\.latencyMicros)
         let wall = Double(record.wallMicros) / 1e6
         summary = Summary(
             cases: caseRecords.count, outcomes: outcomes, safetyEvents: events.count,
