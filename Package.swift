@@ -36,7 +36,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C
@@ -59,7 +58,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "Fixtures", dependencies: ["Digest"], swiftSettings: swiftSettings),
         .target(
-            name: "Scoring", dependencies: ["Fixtures", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            name: "Scoring", dependencies: ["Fixtures"],
             swiftSettings: swiftSettings),
         .target(
             name: "ComparisonStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],

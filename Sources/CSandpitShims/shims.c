@@ -210,3 +210,29 @@ int sandpit_spawn(pid_t *pid, const char *path, char *const argv[], char *const 
     posix_spawn_file_actions_destroy(&actions);
     return rc;
 }
+
+int sandpit_unread_bytes(int fd) {
+    int count = 0;
+    if (ioctl(fd, FIONREAD, &count) != 0) return -1;
+    return count;
+}
+
+/* ---- audit ---- */
+
+#include <linux/netlink.h>
+
+int sandpit_audit_open(uint32_t groups) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, SANDPIT_NETLINK_AUDIT);
+    if (fd < 0) return -1;
+    struct sockaddr_nl address;
+    memset(&address, 0, sizeof address);
+    address.nl_family = AF_NETLINK;
+    address.nl_groups = groups;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        int saved = errno;  // close must not hide why bind failed
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}

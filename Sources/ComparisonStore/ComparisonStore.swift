@@ -28,6 +28,45 @@ public struct ComparisonStore: Sendable {
         try migrate()
     }
 
+    /// Opens an existing store for reading only: it is never created, migrated or written,
+    /// so browsing cannot disturb (or race) a trial that is running into it.
+    ///
+    /// - Throws: ``StoreError`` when there is no store at `path`, it is not a sandpit store,
+    ///   or its schema is older or newer than this sandpit's.
+    public init(readingOnly path: String) throws(StoreError) {
+        self.path = path
+        guard access(path, F_OK) == 0 else {
+            throw StoreError(.missing, path: path, "no store here (run a trial first, or name one with --store)")
+        }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(10)
+            self.writer = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.unusable, path: path, Self.describe(error))
+        }
+        let migrator = Schema.migrator
+        do {
+            if try writer.read({ db in try migrator.hasBeenSuperseded(db) }) {
+                throw StoreError(
+                    .newerVersion, path: path,
+                    "written by a newer sandpit (its schema has migrations this version does not know); upgrade sandpit"
+                )
+            }
+            if try !writer.read({ db in try migrator.hasCompletedMigrations(db) }) {
+                throw StoreError(
+                    .unusable, path: path,
+                    "written by an older sandpit, or still being created; any `sandpit run` with this store upgrades it"
+                )
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.unusable, path: path, Self.describe(error))
+        }
+    }
+
     /// An empty store in memory, for tests.
     public static func inMemory() throws(StoreError) -> ComparisonStore {
         try ComparisonStore(writer: try wrap(":memory:") { try DatabaseQueue() })
@@ -140,6 +179,15 @@ public struct ComparisonStore: Sendable {
         }
     }
 
+    /// The ids of the cases a trial has recorded.
+    public func caseIDs(trial id: Int64) throws(StoreError) -> Set<String> {
+        try read { db in
+            Set(
+                try String.fetchAll(
+                    db, CaseRecord.select(CaseRecord.Columns.caseId).filter(CaseRecord.Columns.trialId == id)))
+        }
+    }
+
     /// A trial's leaks in the order they were found.
     public func leaks(trial id: Int64) throws(StoreError) -> [LeakRecord] {
         try read { db in
@@ -160,6 +208,8 @@ public struct ComparisonStore: Sendable {
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public enum Code: Sendable {
         case unusable, newerVersion, writeFailed
+        /// A command that only reads found no store at the path.
+        case missing
     }
 
     public var code: Code

@@ -5,7 +5,8 @@ public struct TrialRecord: Codable, Sendable, Hashable, FetchableRecord, Mutable
     public static let databaseTableName = "trial"
 
     public var id: Int64?
-    /// complete, incomplete (interrupted or still running) or failed (the plugin never ran).
+    /// complete; incomplete (still running, or its host was killed); interrupted (SIGINT or
+    /// SIGTERM); aborted (too many failures in a row); failed (the plugin never ran).
     public var status: String
     public var pluginName: String
     public var pluginVersion: String
@@ -40,6 +41,14 @@ public struct TrialRecord: Codable, Sendable, Hashable, FetchableRecord, Mutable
     public var gradeThresholds: String? = nil
     public var cpuUserMicros: Int64 = 0
     public var cpuSystemMicros: Int64 = 0
+    /// The policy file as the run named it, made absolute.
+    public var policyPath: String? = nil
+    /// The run's options as JSON (cases, limit, seed, workers, in-flight, fixtures).
+    public var runOptions: String? = nil
+    /// Whether a worker's timing claims failed the host's checks; then latency is not graded.
+    public var timingInconsistent = false
+    /// What the checks found, as JSON (an array of sentences).
+    public var timingNotes: String? = nil
 
     public init(
         id: Int64? = nil, status: String, pluginName: String, pluginVersion: String, pluginPath: String,
@@ -107,6 +116,8 @@ public struct CaseRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
     public var score: Double? = nil
     /// The parts of the score, as JSON.
     public var scoreParts: String? = nil
+    /// What the host saw (latencyMicros is the plugin's service time).
+    public var hostLatencyMicros: Int64? = nil
 
     public init(
         trialId: Int64, caseId: String, position: Int, kind: String, outcome: String, latencyMicros: Int64,
@@ -132,6 +143,7 @@ public struct CaseRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
     public enum Columns {
         static let trialId = Column(CodingKeys.trialId)
         static let position = Column(CodingKeys.position)
+        static let caseId = Column(CodingKeys.caseId)
     }
 }
 

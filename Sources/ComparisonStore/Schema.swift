@@ -84,6 +84,21 @@ enum Schema {
                 t.column("excerpt", .text).notNull()
             }
         }
+        migrator.registerMigration("v3-timing-resume") { db in
+            try db.alter(table: "trial") { t in
+                // Where the policy came from and the run's options, so `run --resume` can
+                // check that nothing changed and run the same way.
+                t.add(column: "policyPath", .text)
+                t.add(column: "runOptions", .text)
+                // The worker's service times broke one of the host's checks: latency not graded.
+                t.add(column: "timingInconsistent", .boolean).notNull().defaults(to: false)
+                t.add(column: "timingNotes", .text)
+            }
+            try db.alter(table: "trialCase") { t in
+                // What the host saw, beside the worker's measured service time (latencyMicros).
+                t.add(column: "hostLatencyMicros", .integer)
+            }
+        }
         return migrator
     }
 }

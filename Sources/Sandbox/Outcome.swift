@@ -14,12 +14,24 @@ public enum Outcome: String, Sendable, CaseIterable, Codable {
     case crashed
     /// The plugin wrote more than the policy's answer or output limit.
     case outputLimit = "output_limit"
-    /// The answer was not a UTF-8 JSON object, or the worker sent a malformed frame.
+    /// The answer was not a UTF-8 JSON object, or the worker sent a malformed, forged,
+    /// duplicate or out-of-order frame for the case.
     case protocolError = "protocol_error"
+    /// Never run: the trial was aborted (too many failures in a row) before the case started.
+    case notRun = "not_run"
 
     /// Whether the plugin itself finished the case (answered or returned an error): only then
     /// is its latency the plugin's. A timeout's "latency" is the limit.
     public var isTimed: Bool { self == .ok || self == .error }
+
+    /// Whether the case ended with its worker dead or killed: what `max_consecutive_failures`
+    /// counts. A plugin that answers, even wrongly, is not hopeless.
+    public var isWorkerFailure: Bool {
+        switch self {
+        case .timeout, .crashed, .memoryLimit, .killedByPolicy: return true
+        case .ok, .error, .outputLimit, .protocolError, .notRun: return false
+        }
+    }
 }
 
 /// One case to run: the JSON object a plugin's `run` receives.
@@ -40,6 +52,8 @@ public struct TrialCase: Sendable {
 public struct SafetyEvent: Sendable, Hashable {
     public enum Kind: String, Sendable {
         case deniedSyscall = "denied_syscall"
+        /// A file or network access Landlock refused (read from the kernel's audit records).
+        case deniedAccess = "denied_access"
         /// Let through and recorded under the `observe` default.
         case observedSyscall = "observed_syscall"
         case timeout
@@ -48,6 +62,9 @@ public struct SafetyEvent: Sendable, Hashable {
         case crashed
         case outputLimit = "output_limit"
         case protocolError = "protocol_error"
+
+        /// Whether the sandbox refused something the plugin tried (a system call or an access).
+        public var isDenial: Bool { self == .deniedSyscall || self == .deniedAccess }
     }
 
     public var kind: Kind
@@ -85,8 +102,13 @@ public struct CaseResult: Sendable {
     public var caseID: String
     public var kind: String
     public var outcome: Outcome
-    /// Wall time from when the worker could start the case to its answer, measured by the host.
+    /// The plugin's service time: its `run` call as the worker timed it, when the host's
+    /// checks accept that time; otherwise (and for cases the plugin did not finish) what the
+    /// host saw.
     public var latencyMicros: Int64
+    /// Wall time from when the worker could start the case to the host reading its answer,
+    /// as the host saw it (late and in batches when the host is descheduled).
+    public var hostLatencyMicros: Int64 = 0
     /// The answer (or the plugin's error message), as written, up to the limit.
     public var answer: [UInt8]
     public var stdout: [UInt8]
@@ -96,7 +118,5 @@ public struct CaseResult: Sendable {
     /// Which worker slot ran it (0-based).
     public var worker: Int
     public var events: [SafetyEvent]
-    /// Cases the same worker had started, or was about to, while this one was running: the
-    /// stdout and stderr read while this case ran may have been written by any of them.
-    public var concurrentCaseIDs: [String] = []
+
 }

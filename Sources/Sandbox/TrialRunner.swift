@@ -2,53 +2,38 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Hands out cases to worker slots, in order, until they run out or the trial's wall
-/// time does.
-final class CaseQueue: Sendable {
-    let cases: [TrialCase]
-    private let nextIndex = Mutex(0)
-    let deadline: UInt64
-
-    init(cases: [TrialCase], deadline: UInt64) {
-        self.cases = cases
-        self.deadline = deadline
-    }
-
-    var isEmpty: Bool { nextIndex.withLock { $0 >= cases.count } || WorkerSlot.now() >= deadline }
-
-    func next() -> (Int, TrialCase)? {
-        guard WorkerSlot.now() < deadline else { return nil }
-        return nextIndex.withLock { index in
-            guard index < cases.count else { return nil }
-            defer { index += 1 }
-            return (index, cases[index])
-        }
-    }
-
-    /// Cases never handed out (the trial ran out of time).
-    var untaken: [(Int, TrialCase)] {
-        nextIndex.withLock { index in
-            let start = index
-            index = cases.count
-            return (start..<cases.count).map { ($0, cases[$0]) }
-        }
-    }
-}
-
 /// Receives results from every slot's thread, and hands them, one batch at a time and in
 /// the order they came, to a handler on a thread of its own: scoring and writing the store
 /// must not hold up the loop that times the next case.
 public final class ResultSink: Sendable {
-    private let handler: @Sendable ([CaseResult]) -> Void
+    private let handler: @Sendable (ResultBatch) -> Void
     private let queue = DispatchQueue(label: "sandpit.results")
 
-    public init(_ handler: @escaping @Sendable ([CaseResult]) -> Void) { self.handler = handler }
+    public init(_ handler: @escaping @Sendable (ResultBatch) -> Void) { self.handler = handler }
 
     /// Queues a batch for the handler.
-    func deliver(_ results: [CaseResult]) { queue.async { [handler] in handler(results) } }
+    func deliver(_ batch: ResultBatch) { queue.async { [handler] in handler(batch) } }
+
+    /// Queues results alone.
+    func deliver(_ results: [CaseResult]) { deliver(ResultBatch(results: results)) }
 
     /// Returns once every queued batch has been handled.
     func drain() { queue.sync {} }
+}
+
+/// Results as a slot hands them over: at most about a quarter of a second after they exist,
+/// so that a host killed mid-trial has stored nearly everything that finished.
+public struct ResultBatch: Sendable {
+    /// Finished cases.
+    public var results: [CaseResult]
+    /// Events that belong to cases delivered in an earlier batch: a duplicate answer frame
+    /// for one, or a Landlock denial whose audit record came after the case was handed over.
+    public var lateEvents: [SafetyEvent] = []
+
+    public init(results: [CaseResult], lateEvents: [SafetyEvent] = []) {
+        self.results = results
+        self.lateEvents = lateEvents
+    }
 }
 
 /// Figures from a finished run.
@@ -62,6 +47,11 @@ public struct RunStatistics: Sendable {
     /// CPU time of all the workers, user and system, in microseconds.
     public var cpuUserMicros: Int64 = 0
     public var cpuSystemMicros: Int64 = 0
+    /// Why the run ended early, if it did.
+    public var stop: StopReason? = nil
+    /// Worker timing claims the host could not accept (see `TimingAudit`), and the first few.
+    public var timingViolations = 0
+    public var timingNotes: [String] = []
 }
 
 /// Runs one plugin's cases in `workers` sandboxed worker processes.
@@ -95,12 +85,17 @@ public final class TrialRunner: @unchecked Sendable {
         try slots[0].start()
     }
 
-    /// Runs every case and returns when all have a result. Call after ``load()``; the
-    /// loaded worker runs cases in the first slot.
-    public func run(_ cases: [TrialCase], sink: ResultSink) -> RunStatistics {
+    /// Runs every case and returns when all have a result, or the run was stopped. Call
+    /// after ``load()``; the loaded worker runs cases in the first slot.
+    ///
+    /// - Parameter interruption: when set (from a SIGINT handler, say), the slots kill their
+    ///   workers and return; cases in flight then get no result.
+    public func run(_ cases: [TrialCase], sink: ResultSink, interruption: Interruption? = nil) -> RunStatistics {
         let started = WorkerSlot.now()
+        let limits = launch.policy.limits
         let queue = CaseQueue(
-            cases: cases, deadline: started + UInt64(launch.policy.limits.wallSecondsPerTrial * 1e9))
+            cases: cases, deadline: started + UInt64(limits.wallSecondsPerTrial * 1e9),
+            maxConsecutiveFailures: limits.maxConsecutiveFailures, interruption: interruption)
         let group = DispatchGroup()
         for slot in slots {
             group.enter()
@@ -115,8 +110,16 @@ public final class TrialRunner: @unchecked Sendable {
         }
         group.wait()
         defer { sink.drain() }
+        let stop = queue.stopReason
         let late = queue.untaken
-        if !late.isEmpty {
+        if case .aborted(let reason) = stop, !late.isEmpty {
+            sink.deliver(
+                late.map { index, trialCase in
+                    CaseResult(
+                        index: index, caseID: trialCase.id, kind: trialCase.kind, outcome: .notRun, latencyMicros: 0,
+                        answer: [], stdout: [], stderr: [], detail: "not run: \(reason)", worker: -1, events: [])
+                })
+        } else if stop == nil, !late.isEmpty {
             let limit = launch.policy.limits.wallSecondsPerTrial
             sink.deliver(
                 late.map { index, trialCase in
@@ -137,7 +140,9 @@ public final class TrialRunner: @unchecked Sendable {
             workersStarted: slots.map(\.workersStarted).reduce(0, +),
             wallMicros: Int64((WorkerSlot.now() - started) / 1000),
             cpuUserMicros: slots.map(\.cpuUserMicros).reduce(0, +),
-            cpuSystemMicros: slots.map(\.cpuSystemMicros).reduce(0, +))
+            cpuSystemMicros: slots.map(\.cpuSystemMicros).reduce(0, +), stop: stop,
+            timingViolations: slots.map(\.timing.violations).reduce(0, +),
+            timingNotes: Array(slots.flatMap(\.timing.notes).prefix(5)))
     }
 }
 

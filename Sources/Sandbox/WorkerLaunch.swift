@@ -58,18 +58,26 @@ public struct WorkerLaunch: Sendable {
             pluginPath: plugin.path, config: self.config, limits: Self.limits(policy.limits),
             readablePaths: Self.readablePaths(plugin: plugin, policy: policy, worker: workerExecutable),
             useNamespaces: true, unprivilegedUID: unprivilegedUID, unprivilegedGID: unprivilegedGID, filter: filter.bpf,
-            answerLimit: policy.limits.answerBytes)
+            answerLimit: policy.limits.answerBytes, outputLimit: policy.limits.outputBytes)
     }
 
     /// Directories where the dynamic loader finds system libraries.
     static let systemLibraryPaths = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/etc/ld.so.cache"]
+
+    /// Files language runtimes read while starting to size their thread pools and stacks (the
+    /// Swift runtime and Dispatch read each): the worker's own memory map, which CPUs exist,
+    /// and the machine's CPU counters. Refusing them made every Swift plugin look hostile.
+    static let runtimeInformationPaths = [
+        "/proc/self/maps", "/proc/stat", "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/online",
+    ]
 
     /// What the worker may read: the plugin, the libraries it and the worker need, and the
     /// policy's read-only paths. Nothing is writable.
     public var readablePaths: [String] { setup.readablePaths }
 
     static func readablePaths(plugin: PluginFile, policy: Policy, worker: String) -> [String] {
-        var paths = [plugin.path] + plugin.runPaths + systemLibraryPaths + workerRunPaths(worker)
+        var paths =
+            [plugin.path] + plugin.runPaths + systemLibraryPaths + runtimeInformationPaths + workerRunPaths(worker)
         for path in policy.readOnlyPaths {
             paths.append(path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path)
         }

@@ -3,41 +3,34 @@ import SandboxPolicy
 import WorkerProtocol
 
 extension WorkerSlot {
-    /// Runs cases from `queue` until it is empty, replacing the worker whenever one dies.
-    /// Results go to `sink` in batches.
+    /// Runs cases from `queue` until it is empty or stopped, replacing the worker whenever
+    /// one dies. Results go to `sink` in batches, at most `deliveryNanos` behind.
     func run(queue cases: CaseQueue, window: Int, sink: ResultSink) {
-        var batch: [CaseResult] = []
-        func emit(_ result: CaseResult) {
-            batch.append(result)
-            if batch.count >= 256 {
-                sink.deliver(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
-        }
-        defer {
-            if !batch.isEmpty { sink.deliver(batch) }
-        }
+        var pending = PendingResults(sink: sink)
+        defer { pending.deliver() }
         var retry: [InFlight] = []
 
         while true {
+            if let stop = cases.stopReason {
+                abandon(stop, retry: retry, pending: &pending)
+                return
+            }
             if process == nil {
                 if retry.isEmpty && cases.isEmpty { return }
                 do {
-                    try start()
+                    // Workers started here (replacements, other slots) load with events of
+                    // their own: they go with the results.
+                    pending.addLate(try start().events)
                 } catch {
                     // A plugin that loaded once and now cannot: the cases it would have run
                     // are recorded as crashed, with why.
+                    let detail = "worker could not be restarted: \(error.message)"
                     for item in retry {
-                        emit(
-                            result(
-                                for: item, outcome: .crashed, detail: "worker could not be restarted: \(error.message)",
-                                latency: 0))
+                        pending.add(result(for: item, outcome: .crashed, detail: detail, latency: 0), queue: cases)
                     }
                     while let (index, trialCase) = cases.next() {
-                        emit(
-                            result(
-                                for: InFlight(index: index, trialCase: trialCase, sentAt: 0), outcome: .crashed,
-                                detail: "worker could not be restarted: \(error.message)", latency: 0))
+                        let item = InFlight(index: index, sequence: 0, trialCase: trialCase, sentAt: 0)
+                        pending.add(result(for: item, outcome: .crashed, detail: detail, latency: 0), queue: cases)
                     }
                     return
                 }
@@ -45,24 +38,30 @@ extension WorkerSlot {
             // Fill the window: several cases in flight hide the socket's round trip.
             while inFlight.count < window {
                 let now = Self.now()
+                var item: InFlight
                 if !retry.isEmpty {
-                    var item = retry.removeFirst()
-                    item.sentAt = now
+                    item = retry.removeFirst()
                     item.stdout = []
                     item.stderr = []
                     item.events = []
-                    queue(Frame(.runCase, item.trialCase.payload))
-                    inFlight.append(item)
                 } else if let (index, trialCase) = cases.next() {
-                    queue(Frame(.runCase, trialCase.payload))
-                    inFlight.append(InFlight(index: index, trialCase: trialCase, sentAt: now))
+                    item = InFlight(index: index, sequence: 0, trialCase: trialCase, sentAt: now)
                 } else {
                     break
                 }
+                nextSequence += 1
+                item.sequence = nextSequence
+                item.sentAt = now
+                CaseRequest.encode(sequence: item.sequence, payload: item.trialCase.payload, into: &outgoing)
+                inFlight.append(item)
                 if inFlight.count == 1 { startHead(at: now) }
             }
             if inFlight.isEmpty {
+                let pid = process?.pid
                 shutdown()
+                if let pid { collectLandlockDenials(pending: &pending, exited: pid) }
+                pending.addLate(loadEvents)
+                loadEvents = []
                 return
             }
             flushOutgoing()
@@ -80,36 +79,36 @@ extension WorkerSlot {
                 frames = []
                 malformed = error
             }
-            // A plugin's output for a case is written before its answer: drain the pipes after
-            // reading answers and before handling them, so that output is still charged to the
-            // case at the head (or, if a later case wrote it, to one the head lists as concurrent).
-            if !frames.isEmpty, let process, process.reaped == nil {
-                var pipes = [
-                    pollfd(fd: process.stdout, events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: process.stderr, events: Int16(POLLIN), revents: 0),
-                ]
-                if poll(&pipes, 2, 0) > 0 {
-                    if pipes[0].revents != 0 { drain(process.stdout, isStdout: true) }
-                    if pipes[1].revents != 0 { drain(process.stderr, isStdout: false) }
-                }
-            }
+            now = Self.now()
             for frame in frames {
-                guard !inFlight.isEmpty, frame.kind == .answer, let answer = try? Answer(frame) else {
+                guard frame.kind == .answer, let answer = try? Answer(frame) else {
                     malformed = .malformedPayload(frame.kind)
                     break
                 }
-                now = Self.now()
-                let head = inFlight.removeFirst()
-                emit(finish(head, answer: answer, latency: Int64((now - headStartedAt) / 1000)))
-                startHead(at: now)
+                accept(answer, receivedAt: now, pending: &pending, queue: cases)
             }
             if let malformed, killReason == nil {
                 killReason = (.protocolError, "malformed frame from the worker (\(malformed))")
+            }
+            collectLandlockDenials(pending: &pending)
+            if !loadEvents.isEmpty {
+                // Denied between cases (a plugin thread while none ran): kept with the run.
+                pending.addLate(loadEvents)
+                loadEvents = []
             }
 
             now = Self.now()
             if killReason == nil && !inFlight.isEmpty && now >= deadline {
                 killReason = (.timeout, "ran past the \(limits.wallSecondsPerCase) s wall-clock limit")
+            }
+            if killReason == nil, let process, process.reaped == nil {
+                // The worker collects each case's output after `run`; a case still writing
+                // past the allowance (or blocked on a full pipe) is stopped here.
+                let unread = process.unreadOutput
+                let allowance = min(Int(clamping: limits.outputBytes), process.pipeCapacity)
+                if unread > allowance || unread >= process.pipeCapacity {
+                    killReason = (.outputLimit, "wrote more than \(allowance) bytes to stdout and stderr")
+                }
             }
             if !inFlight.isEmpty && now - headStartedAt > 20_000_000 {
                 sampleMemory()
@@ -120,14 +119,87 @@ extension WorkerSlot {
             }
 
             if killReason != nil || events.closed || endOfStream || process == nil || process?.reaped != nil {
-                retry = recoverFromDeath(emit: emit) + retry
+                retry = recoverFromDeath(pending: &pending, queue: cases) + retry
             }
+            pending.deliverIfDue()
+        }
+    }
+
+    /// Matches an answer to the case it names. The worker answers in order, one case at a
+    /// time, so only the head of the window can be answered; a frame for any other case, or
+    /// a second one for a case already answered, was not written by the worker's loop (a
+    /// plugin can write frames on the socket): the case it names ends as `protocol_error`,
+    /// and no other case's answer or time moves.
+    private func accept(_ answer: Answer, receivedAt now: UInt64, pending: inout PendingResults, queue: CaseQueue) {
+        guard let position = inFlight.firstIndex(where: { $0.sequence == answer.sequence }) else {
+            let what = "an answer frame for case sequence \(answer.sequence), which is not in flight"
+            if let earlier = recentlyFinished[answer.sequence] {
+                pending.amend(
+                    index: earlier.index, caseID: earlier.caseID,
+                    detail: "a second answer frame for this case (a plugin writing frames on the worker's socket?)")
+            } else if !inFlight.isEmpty {
+                inFlight[0].events.append(
+                    SafetyEvent(
+                        kind: .protocolError, caseID: inFlight[0].trialCase.id, detail: what, category: "other",
+                        phase: "run"))
+            }
+            return
+        }
+        if position > 0 {
+            let item = inFlight.remove(at: position)
+            remember(item)
+            let detail = "answered before the \(position) case(s) sent ahead of it: a frame the worker did not write"
+            pending.add(
+                result(for: item, outcome: .protocolError, detail: detail, latency: 0, answer: answer.bytes),
+                queue: queue)
+            return
+        }
+        let head = inFlight.removeFirst()
+        remember(head)
+        let hostLatency = Int64((now - headStartedAt) / 1000)
+        let plausible = timing.check(
+            caseID: head.trialCase.id, sent: head.sentAt, received: now, started: answer.startedNanos,
+            finished: answer.finishedNanos)
+        let service = plausible ? Int64((answer.finishedNanos - answer.startedNanos) / 1000) : hostLatency
+        if plausible {
+            claimedWindows.append((head.sequence, answer.startedNanos, answer.finishedNanos))
+            if claimedWindows.count > 512 { claimedWindows.removeFirst(256) }
+        }
+        var finished = finish(head, answer: answer, latency: service)
+        finished.hostLatencyMicros = hostLatency
+        pending.add(finished, queue: queue)
+        startHead(at: now)
+    }
+
+    /// Keeps what is needed to recognise a later frame for a finished case.
+    private func remember(_ item: InFlight) {
+        recentlyFinished[item.sequence] = (item.index, item.trialCase.id)
+        if recentlyFinished.count > 4096 {
+            let oldest = recentlyFinished.keys.sorted().prefix(2048)
+            for key in oldest { recentlyFinished[key] = nil }
+        }
+    }
+
+    /// Ends the slot's part of a stopped run: an interrupted one drops what is in flight (to
+    /// be resumed), an aborted one records it as not run.
+    private func abandon(_ stop: StopReason, retry: [InFlight], pending: inout PendingResults) {
+        if let process {
+            process.terminate()
+            recordUsage(process)
+        }
+        process = nil
+        let open = inFlight + retry
+        inFlight = []
+        guard case .aborted(let reason) = stop else { return }
+        for item in open {
+            pending.add(
+                result(for: item, outcome: .notRun, detail: "not run: \(reason)", latency: 0), queue: nil)
         }
     }
 
     /// Kills the worker (if alive), records the running case's outcome, and returns the
     /// cases it had not started, to be sent to a fresh worker.
-    private func recoverFromDeath(emit: (CaseResult) -> Void) -> [InFlight] {
+    private func recoverFromDeath(pending: inout PendingResults, queue: CaseQueue) -> [InFlight] {
         let reason = killReason
         var status: ExitStatus?
         var peakRSS: UInt64 = 0
@@ -146,15 +218,20 @@ extension WorkerSlot {
             }
             recordUsage(process)
         }
+        let deadPID = process?.pid
         process = nil
         killReason = nil
         endOfStream = false
         socketReadable = false
+        if let deadPID { collectLandlockDenials(pending: &pending, exited: deadPID) }
         guard !inFlight.isEmpty else { return [] }
         let head = inFlight.removeFirst()
+        remember(head)
         let latency = Int64((Self.now() - headStartedAt) / 1000)
         let (outcome, detail) = reason ?? classify(status, peakRSS: peakRSS)
-        emit(result(for: head, outcome: outcome, detail: detail, latency: latency))
+        var dead = result(for: head, outcome: outcome, detail: detail, latency: latency)
+        dead.hostLatencyMicros = latency
+        pending.add(dead, queue: queue)
         let rest = inFlight
         inFlight = []
         peakVirtualBytes = 0
@@ -210,8 +287,17 @@ extension WorkerSlot {
         peakVirtualBytes = max(peakVirtualBytes, pages * pageSize)
     }
 
-    /// Turns an answer frame into a result.
+    /// Turns an answer frame into a result; the output the worker collected is the case's.
     func finish(_ item: InFlight, answer: Answer, latency: Int64) -> CaseResult {
+        var item = item
+        item.stdout = answer.stdout
+        item.stderr = answer.stderr
+        if answer.outputTruncated || answer.stdout.count + answer.stderr.count > Int(clamping: limits.outputBytes) {
+            return result(
+                for: item, outcome: .outputLimit,
+                detail: "wrote more than \(limits.outputBytes) bytes to stdout and stderr",
+                latency: latency, answer: answer.bytes)
+        }
         switch answer.status {
         case .ok:
             if JSONObjectValidator.isObject(answer.bytes) {
@@ -227,8 +313,7 @@ extension WorkerSlot {
         case .outputLimit:
             return result(
                 for: item, outcome: .outputLimit, detail: "answer longer than \(limits.answerBytes) bytes",
-                latency: latency,
-                answer: answer.bytes)
+                latency: latency, answer: answer.bytes)
         }
     }
 
@@ -245,13 +330,15 @@ extension WorkerSlot {
         return CaseResult(
             index: item.index, caseID: item.trialCase.id, kind: item.trialCase.kind, outcome: outcome,
             latencyMicros: latency, answer: answer, stdout: item.stdout, stderr: item.stderr, detail: detail,
-            worker: index, events: events,
-            concurrentCaseIDs: inFlight.filter { $0.index != item.index }.map(\.trialCase.id))
+            worker: index, events: events)
     }
 
     /// Asks the worker to close the plugin and exit; kills it if it lingers.
     func shutdown() {
         guard let process else { return }
+        if phase == .running, let used = TimingAudit.threadCPUNanos(pid: process.pid, tid: process.pid) {
+            timing.checkCPU(mainThreadNanos: used &- readyMainThreadNanos)
+        }
         queue(Frame(.shutdown))
         flushOutgoing()
         process.finish(graceMilliseconds: 200)
@@ -264,7 +351,7 @@ extension SafetyEvent.Kind {
     /// The event an outcome other than ok or error is.
     init?(outcome: Outcome) {
         switch outcome {
-        case .ok, .error: return nil
+        case .ok, .error, .notRun: return nil
         case .timeout: self = .timeout
         case .memoryLimit: self = .memoryLimit
         case .killedByPolicy: self = .killedByPolicy

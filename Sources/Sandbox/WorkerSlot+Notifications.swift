@@ -30,15 +30,17 @@ extension WorkerSlot {
             let arguments = withUnsafeBytes(of: note.args) { Array($0.bindMemory(to: UInt64.self)) }
             let name = SyscallNames.shared.name(of: note.syscall_nr)
             let decision = decide(name: name, number: note.syscall_nr, arguments: arguments, pid: process.pid)
+            // Recorded before the answer: until then the calling thread is blocked in the call,
+            // so the running-case page still names the case that made it.
             switch decision {
             case .proceed:
                 _ = sandpit_notification_respond(process.listener, note.id, 0, 0, 1)
             case .deny(let code, let record):
-                _ = sandpit_notification_respond(process.listener, note.id, code, -1, 0)
                 if record { recordDenial(name: name, number: note.syscall_nr, arguments: arguments, errno: code) }
+                _ = sandpit_notification_respond(process.listener, note.id, code, -1, 0)
             case .observe:
-                _ = sandpit_notification_respond(process.listener, note.id, 0, 0, 1)
                 recordDenial(name: name, number: note.syscall_nr, arguments: arguments, errno: nil, observed: true)
+                _ = sandpit_notification_respond(process.listener, note.id, 0, 0, 1)
             case .kill:
                 recordDenial(name: name, number: note.syscall_nr, arguments: arguments, errno: nil)
                 killReason = (.killedByPolicy, "\(name ?? "syscall \(note.syscall_nr)") is forbidden by the policy")
@@ -93,15 +95,18 @@ extension WorkerSlot {
             observed
             ? "allowed and recorded (observe)"
             : code.map { $0 == EPERM ? "denied with EPERM" : "denied with errno \($0)" } ?? "worker killed"
+        // The calling thread is blocked in the call, so the page says which case made it.
+        let running = process?.runningSequence ?? 0
+        let position = inFlight.firstIndex { $0.sequence == running } ?? (inFlight.isEmpty ? nil : 0)
         let event = SafetyEvent(
-            kind: observed ? .observedSyscall : .deniedSyscall, caseID: inFlight.first?.trialCase.id,
+            kind: observed ? .observedSyscall : .deniedSyscall, caseID: position.map { inFlight[$0].trialCase.id },
             syscall: name ?? "syscall_\(number)",
             arguments: arguments, detail: answer, category: SyscallCategory.of(name),
             phase: phase == .loading ? "load" : "run")
-        if inFlight.isEmpty {
-            if loadEvents.count < Self.denialLimit { loadEvents.append(event) }
-        } else {
-            inFlight[0].events.append(event)
+        if let position {
+            inFlight[position].events.append(event)
+        } else if loadEvents.count < Self.denialLimit {
+            loadEvents.append(event)
         }
     }
 }

@@ -26,6 +26,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
 
     struct InFlight {
         var index: Int
+        /// The number the worker echoes in its answer and publishes while the case runs.
+        var sequence: UInt64
         var trialCase: TrialCase
         var sentAt: UInt64
         var stdout: [UInt8] = []
@@ -42,6 +44,22 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     var outgoingOffset = 0
     var inFlight: [InFlight] = []
     var headStartedAt: UInt64 = 0
+    /// The last sequence number sent (they start at 1; 0 means "no case running").
+    var nextSequence: UInt64 = 0
+    /// Cases finished lately, by sequence number, to recognise a second frame for one.
+    var recentlyFinished: [UInt64: (index: Int, caseID: String)] = [:]
+    /// The worker's timing claims, checked (see `TimingAudit`).
+    var timing = TimingAudit()
+    /// The worker's main-thread CPU time when it became ready.
+    var readyMainThreadNanos: UInt64 = 0
+    /// Accepted (sequence, started, finished) claims of recent cases: where a Landlock
+    /// denial, which the kernel timestamps, is charged.
+    var claimedWindows: [(sequence: UInt64, started: UInt64, finished: UInt64)] = []
+    /// When the current worker became ready, on the clock audit records are stamped with:
+    /// a Landlock denial stamped before it happened while the plugin loaded.
+    var readyRealtimeMillis: Int64 = .max
+    /// Landlock denials read so far for each live worker, to compare with the kernel's count.
+    var landlockSeen: [pid_t: Int] = [:]
     /// Events seen while no case was running (loading).
     var loadEvents: [SafetyEvent] = []
     var loadStdout: [UInt8] = []
@@ -72,7 +90,18 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     init(index: Int, launch: WorkerLaunch) {
         self.index = index
         self.launch = launch
-        self.reader = FrameReader(maximumLength: Int(clamping: launch.policy.limits.answerBytes) + 64 * 1024)
+        self.reader = FrameReader(maximumLength: Self.frameLimit(launch.policy.limits))
+    }
+
+    /// The longest frame a worker may send: an answer and a case's stdout and stderr.
+    static func frameLimit(_ limits: Limits) -> Int {
+        Int(clamping: limits.answerBytes) + Int(clamping: limits.outputBytes) + 64 * 1024
+    }
+
+    static func realtimeMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     static func now() -> UInt64 {
@@ -93,7 +122,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     func start() throws(SandboxError) -> LoadedPlugin {
         let started = Self.now()
         phase = .loading
-        reader = FrameReader(maximumLength: Int(clamping: limits.answerBytes) + 64 * 1024)
+        readyRealtimeMillis = .max
+        reader = FrameReader(maximumLength: Self.frameLimit(limits))
         outgoing = []
         outgoingOffset = 0
         killReason = nil
@@ -104,7 +134,9 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
         loadStderr = []
         endOfStream = false
         socketReadable = false
-        let process = try WorkerProcess.spawn(executable: launch.workerExecutable)
+        let process = try WorkerProcess.spawn(
+            executable: launch.workerExecutable, outputLimit: launch.policy.limits.outputBytes)
+        watchLandlock(process.pid)
         self.process = process
         workersStarted += 1
         var clock = clockid_t()
@@ -146,7 +178,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
                         let lockdown = try LockdownReport(frame)
                         report = lockdown
                         let (verified, checked) = Isolation.verify(pid: process.pid)
-                        let got = Isolation(report: lockdown, verified: verified, checked: checked)
+                        var got = Isolation(report: lockdown, verified: verified, checked: checked)
+                        if let note = landlockAuditNote { got.notes.append(note) }
                         isolation = got
                         lastIsolation = got
                         let missing = got.missing(launch.policy.required)
@@ -177,11 +210,20 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
                         throw failure(.worker, "worker could not lock down: \(message)")
                     case .ready:
                         guard let isolation, let hello else { throw failure(.badPlugin, "ready before hello") }
+                        // What open() printed is in the pipes now; from here the worker
+                        // collects each case's output itself.
+                        drain(process.stdout, isStdout: true)
+                        drain(process.stderr, isStdout: false)
                         phase = .running
+                        timing.newWorker()
+                        readyRealtimeMillis = Self.realtimeMillis()
+                        readyMainThreadNanos = TimingAudit.threadCPUNanos(pid: process.pid, tid: process.pid) ?? 0
                         let loaded = LoadedPlugin(
                             hello: hello, isolation: isolation, events: loadEvents, stdout: loadStdout,
                             stderr: loadStderr, coldStartMicros: Int64((Self.now() - started) / 1000))
                         lastLoad = loaded
+                        // Handed over with the load; what comes later goes to the run's results.
+                        loadEvents = []
                         return loaded
                     default:
                         throw failure(.badPlugin, "sent an unexpected \(frame.kind) frame while loading")
@@ -259,12 +301,20 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
             pollfd(fd: process.listener, events: Int16(POLLIN), revents: 0),
             pollfd(fd: process.socket, events: Int16(POLLIN) | (hasOutgoing ? Int16(POLLOUT) : 0), revents: 0),
         ]
+        // Once the plugin is open, the worker reads its own stdout and stderr after each case;
+        // the host only watches how full the pipes get (see `run`).
+        if phase == .running {
+            fds[0].fd = -1
+            fds[1].fd = -1
+        }
         let rc = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
         var result = PollEvents()
         guard rc > 0 else { return result }
         let readable = Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)
-        if fds[0].revents & readable != 0 { drain(process.stdout, isStdout: true) }
-        if fds[1].revents & readable != 0 { drain(process.stderr, isStdout: false) }
+        if phase == .loading {
+            if fds[0].revents & readable != 0 { drain(process.stdout, isStdout: true) }
+            if fds[1].revents & readable != 0 { drain(process.stderr, isStdout: false) }
+        }
         if process.listener >= 0 && fds[2].revents & Int16(POLLIN) != 0 { handleNotifications() }
         // Handling a notification may have killed the worker and closed its descriptors.
         guard process.reaped == nil else { return PollEvents(closed: true) }

@@ -128,6 +128,9 @@ public struct Limits: Sendable, Hashable {
     public var openFiles: UInt64
     /// Threads (RLIMIT_NPROC, counted per uid).
     public var threads: UInt64
+    /// Cases in a row that may time out or kill their worker before the trial is `aborted`:
+    /// a plugin that hangs on every case is judged in seconds, not in hours.
+    public var maxConsecutiveFailures: Int = 20
 
     public init(
         memoryBytes: UInt64, cpuSecondsPerWorker: UInt64, wallSecondsPerCase: Double, wallSecondsPerTrial: Double,

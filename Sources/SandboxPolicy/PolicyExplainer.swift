@@ -111,7 +111,8 @@ public enum PolicyExplainer {
                 + "\(format(l.cpuSecondsPerCase)) CPU s a case, \(format(l.wallSecondsPerTrial)) s a trial, "
                 + "\(l.cpuSecondsPerWorker) CPU s a worker, "
                 + "\(l.answerBytes >> 10) KiB an answer, \(l.outputBytes >> 10) KiB of stdout+stderr a case, "
-                + "\(l.openFiles) open files, \(l.threads) threads.")
+                + "\(l.openFiles) open files, \(l.threads) threads; "
+                + "the trial is aborted after \(l.maxConsecutiveFailures) cases in a row time out or crash.")
         lines.append(
             "Files: the plugin, its libraries and the Swift runtime, read only"
                 + (policy.readOnlyPaths.isEmpty
@@ -176,6 +177,7 @@ public struct PolicyDiff: Sendable {
         compare("output_bytes", a.limits.outputBytes, b.limits.outputBytes)
         compare("open_files", a.limits.openFiles, b.limits.openFiles)
         compare("threads", a.limits.threads, b.limits.threads)
+        compare("max_consecutive_failures", a.limits.maxConsecutiveFailures, b.limits.maxConsecutiveFailures)
         compare("read_only", a.readOnlyPaths, b.readOnlyPaths) { $0.isEmpty ? "none" : $0.joined(separator: ", ") }
         compare("require", a.required.map(\.rawValue).sorted(), b.required.map(\.rawValue).sorted()) {
             $0.joined(separator: ", ")

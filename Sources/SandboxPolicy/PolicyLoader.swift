@@ -187,11 +187,19 @@ public enum PolicyLoader {
             limits.fileSizeBytes = try limitFields.bytes("file_size") ?? limits.fileSizeBytes
             limits.openFiles = try limitFields.unsigned("open_files") ?? limits.openFiles
             limits.threads = try limitFields.unsigned("threads") ?? limits.threads
+            if let failures = try limitFields.unsigned("max_consecutive_failures") {
+                guard failures >= 1 && failures <= 1_000_000 else {
+                    throw PolicyError(
+                        file: file, line: limitFields.line("max_consecutive_failures"),
+                        "max_consecutive_failures must be between 1 and 1000000")
+                }
+                limits.maxConsecutiveFailures = Int(failures)
+            }
             try limitFields.rejectUnknown([
                 "memory", "cpu_seconds_per_worker", "cpu_seconds_per_case", "wall_seconds_per_case",
                 "wall_seconds_per_trial",
                 "answer_bytes",
-                "output_bytes", "file_size", "open_files", "threads",
+                "output_bytes", "file_size", "open_files", "threads", "max_consecutive_failures",
             ])
             guard limits.memoryBytes >= 64 << 20 else {
                 throw PolicyError(

@@ -54,6 +54,7 @@ public struct PolicyWriter {
         out.append("  answer_bytes: \(limits.answerBytes)")
         out.append("  output_bytes: \(limits.outputBytes)")
         out.append("  file_size: \(limits.fileSizeBytes)")
+        out.append("  max_consecutive_failures: \(limits.maxConsecutiveFailures)")
         out.append("  open_files: \(limits.openFiles)")
         out.append("  threads: \(limits.threads)")
         out.append("")

@@ -146,8 +146,9 @@ public struct TrialScore: Sendable, Codable, Hashable {
         "email": 2, "name": 1,
     ]
 
-    /// Aggregates scored cases. `latencyP95` (ms) is graded too.
-    public init(cases unordered: [ScoredCase], deniedSyscalls: Int, latencyP95: Double, bands: GradeBands) {
+    /// Aggregates scored cases. `latencyP95` (ms) is graded too, when there is one: nil when
+    /// no case was answered, or when the trial's timing could not be trusted.
+    public init(cases unordered: [ScoredCase], deniedSyscalls: Int, latencyP95: Double?, bands: GradeBands) {
         // Sums run in case-id order, whatever order the workers finished in: the same trial
         // scored twice gives the same numbers to the last bit.
         let cases = unordered.sorted { $0.caseID < $1.caseID }
@@ -204,7 +205,7 @@ public struct TrialScore: Sendable, Codable, Hashable {
         var grades: [String: String] = [:]
         for (kind, q) in quality { grades["quality.\(kind)"] = bands.grade("quality", q.score) }
         grades["leak_rate"] = bands.grade("leak_rate", privacy.leakRate)
-        grades["latency_p95_ms"] = bands.grade("latency_p95_ms", latencyP95)
+        if let latencyP95 { grades["latency_p95_ms"] = bands.grade("latency_p95_ms", latencyP95) }
         grades["safety"] = bands.grade(
             "unstable_rate", cases.isEmpty ? 0 : Double(unstable + killed) / Double(cases.count))
         self.grades = grades.filter { !$0.value.isEmpty }

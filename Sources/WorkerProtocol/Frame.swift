@@ -7,7 +7,7 @@ public enum FrameKind: UInt8, Sendable {
     // host → worker
     /// ``WorkerSetup``: how to lock down and what to load.
     case setup = 1
-    /// One case: the JSON object of PLUGIN_ABI.md's "Case input".
+    /// ``CaseRequest``: a sequence number and the JSON object of PLUGIN_ABI.md's "Case input".
     case runCase = 2
     /// Close the plugin and exit.
     case shutdown = 3
@@ -23,7 +23,7 @@ public enum FrameKind: UInt8, Sendable {
     case ready = 13
     /// `open` returned NULL; the payload is its message.
     case openFailed = 14
-    /// ``Answer``: the result of one `run` call, in the order the cases were sent.
+    /// ``Answer``: the result of one `run` call, with the sequence number of its case.
     case answer = 15
     /// The worker could not lock itself down; the payload is the reason.
     case setupFailed = 16

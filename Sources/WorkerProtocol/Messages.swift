@@ -63,11 +63,13 @@ public struct WorkerSetup: Sendable, Equatable {
     public var filter: [UInt8]
     /// The most bytes one answer (or error message) may hold.
     public var answerLimit: UInt64
+    /// The most bytes of stdout plus stderr the worker collects for one case.
+    public var outputLimit: UInt64
 
     public init(
         pluginPath: String, config: [UInt8], limits: [ResourceLimit], readablePaths: [String],
         useNamespaces: Bool, unprivilegedUID: UInt32, unprivilegedGID: UInt32, filter: [UInt8],
-        answerLimit: UInt64
+        answerLimit: UInt64, outputLimit: UInt64
     ) {
         self.pluginPath = pluginPath
         self.config = config
@@ -78,6 +80,7 @@ public struct WorkerSetup: Sendable, Equatable {
         self.unprivilegedGID = unprivilegedGID
         self.filter = filter
         self.answerLimit = answerLimit
+        self.outputLimit = outputLimit
     }
 
     public var frame: Frame {
@@ -95,6 +98,7 @@ public struct WorkerSetup: Sendable, Equatable {
         w.write(unprivilegedGID)
         w.write(bytes: filter)
         w.write(answerLimit)
+        w.write(outputLimit)
         return Frame(.setup, w.bytes)
     }
 
@@ -115,6 +119,7 @@ public struct WorkerSetup: Sendable, Equatable {
         unprivilegedGID = try r.readUInt32()
         filter = try r.readBytes()
         answerLimit = try r.readUInt64()
+        outputLimit = try r.readUInt64()
         try r.finish()
     }
 }
@@ -231,7 +236,35 @@ public struct LoadFailure: Sendable, Equatable {
     }
 }
 
+/// One case for the worker (host → worker): a sequence number the host chose, then the
+/// JSON object of PLUGIN_ABI.md's "Case input".
+///
+/// The number comes back in the ``Answer`` and is what the worker publishes while the case
+/// runs (see ``RunningCase``), so that nothing depends on the order frames arrive in.
+public enum CaseRequest {
+    /// Appends a `runCase` frame without building an intermediate payload.
+    public static func encode(sequence: UInt64, payload: [UInt8], into out: inout [UInt8]) {
+        let length = UInt32(1 + 8 + payload.count)
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
+        out.append(FrameKind.runCase.rawValue)
+        for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: sequence >> UInt64(shift))) }
+        out.append(contentsOf: payload)
+    }
+
+    /// The sequence number and where the case's JSON starts in `frame.payload`.
+    public static func decode(_ frame: Frame) throws(FrameError) -> (sequence: UInt64, inputOffset: Int) {
+        guard frame.kind == .runCase, frame.payload.count >= 8 else { throw .malformedPayload(frame.kind) }
+        var sequence: UInt64 = 0
+        for i in 0..<8 { sequence |= UInt64(frame.payload[i]) << (8 * UInt64(i)) }
+        return (sequence, 8)
+    }
+}
+
 /// The result of one `run` call (worker → host).
+///
+/// The worker measures the call itself (`CLOCK_MONOTONIC`, which host and worker share)
+/// and collects what the plugin wrote to stdout and stderr during it. All of it comes from
+/// a process that runs plugin code, so the host checks it (see `Sandbox`'s timing checks).
 public struct Answer: Sendable, Equatable {
     public enum Status: UInt8, Sendable {
         /// `run` returned 0.
@@ -245,27 +278,93 @@ public struct Answer: Sendable, Equatable {
     public var status: Status
     /// What `run` returned.
     public var returnCode: Int32
+    /// The ``CaseRequest`` sequence number this answers.
+    public var sequence: UInt64
+    /// `CLOCK_MONOTONIC` in nanoseconds just before `run` was called and just after it returned.
+    public var startedNanos: UInt64
+    public var finishedNanos: UInt64
+    /// More stdout and stderr was written than the worker's output limit; the rest was dropped.
+    public var outputTruncated: Bool
     /// The answer (or message) the plugin wrote.
     public var bytes: [UInt8]
+    /// What the plugin wrote to stdout and stderr while `run` ran (and since the last answer).
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
 
-    public init(status: Status, returnCode: Int32, bytes: [UInt8]) {
+    public init(
+        status: Status, returnCode: Int32, sequence: UInt64, startedNanos: UInt64, finishedNanos: UInt64,
+        outputTruncated: Bool = false, bytes: [UInt8], stdout: [UInt8] = [], stderr: [UInt8] = []
+    ) {
         self.status = status
         self.returnCode = returnCode
+        self.sequence = sequence
+        self.startedNanos = startedNanos
+        self.finishedNanos = finishedNanos
+        self.outputTruncated = outputTruncated
         self.bytes = bytes
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    /// The fields of an answer frame before its three byte strings.
+    public struct Header {
+        public var status: Status
+        public var returnCode: Int32
+        public var sequence: UInt64
+        public var startedNanos: UInt64
+        public var finishedNanos: UInt64
+        public var outputTruncated: Bool
+
+        public init(
+            status: Status, returnCode: Int32, sequence: UInt64, startedNanos: UInt64, finishedNanos: UInt64,
+            outputTruncated: Bool
+        ) {
+            self.status = status
+            self.returnCode = returnCode
+            self.sequence = sequence
+            self.startedNanos = startedNanos
+            self.finishedNanos = finishedNanos
+            self.outputTruncated = outputTruncated
+        }
     }
 
     /// Appends the frame's wire form without building an intermediate payload.
-    public static func encode(status: Status, returnCode: Int32, bytes: UnsafeRawBufferPointer, into out: inout [UInt8])
-    {
-        var header = WireWriter()
-        header.write(status.rawValue)
-        header.write(returnCode)
-        header.write(UInt32(bytes.count))
-        let length = UInt32(1 + header.bytes.count + bytes.count)
+    public static func encode(
+        _ header: Header, bytes: UnsafeRawBufferPointer, stdout: UnsafeRawBufferPointer,
+        stderr: UnsafeRawBufferPointer, into out: inout [UInt8]
+    ) {
+        var w = WireWriter()
+        w.write(header.status.rawValue)
+        w.write(header.returnCode)
+        w.write(header.sequence)
+        w.write(header.startedNanos)
+        w.write(header.finishedNanos)
+        w.write(header.outputTruncated)
+        let length = UInt32(1 + w.bytes.count + 12 + bytes.count + stdout.count + stderr.count)
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
         out.append(FrameKind.answer.rawValue)
-        out.append(contentsOf: header.bytes)
-        out.append(contentsOf: bytes)
+        out.append(contentsOf: w.bytes)
+        for part in [bytes, stdout, stderr] {
+            let count = UInt32(part.count)
+            for shift in stride(from: 0, to: 32, by: 8) {
+                out.append(UInt8(truncatingIfNeeded: count >> UInt32(shift)))
+            }
+            out.append(contentsOf: part)
+        }
+    }
+
+    /// This answer's frame.
+    public var frame: Frame {
+        var out: [UInt8] = []
+        let header = Header(
+            status: status, returnCode: returnCode, sequence: sequence, startedNanos: startedNanos,
+            finishedNanos: finishedNanos, outputTruncated: outputTruncated)
+        bytes.withUnsafeBytes { b in
+            stdout.withUnsafeBytes { o in
+                stderr.withUnsafeBytes { e in Self.encode(header, bytes: b, stdout: o, stderr: e, into: &out) }
+            }
+        }
+        return Frame(.answer, Array(out[5...]))
     }
 
     public init(_ frame: Frame) throws(FrameError) {
@@ -274,7 +373,29 @@ public struct Answer: Sendable, Equatable {
         guard let status = Status(rawValue: try r.readUInt8()) else { throw .malformedPayload(frame.kind) }
         self.status = status
         returnCode = try r.readInt32()
+        sequence = try r.readUInt64()
+        startedNanos = try r.readUInt64()
+        finishedNanos = try r.readUInt64()
+        outputTruncated = try r.readBool()
         bytes = try r.readBytes()
+        stdout = try r.readBytes()
+        stderr = try r.readBytes()
         try r.finish()
     }
+}
+
+/// The page of memory the worker shares with the host, where it publishes which case is
+/// running: the host reads it when a seccomp notification arrives, while the calling
+/// thread is blocked in the call, and charges the event to that case.
+///
+/// The plugin can write this page too (it runs in the worker's address space); the host
+/// only accepts a number that names a case in flight on that worker, so the most a plugin
+/// can do is move its own events between its own cases.
+public enum RunningCase {
+    /// Bytes of the shared mapping.
+    public static let size = 4096
+    /// The descriptor the worker finds the mapping on at start (a memfd), closed once mapped.
+    public static let descriptor: Int32 = 4
+    /// Byte offset of the running case's sequence number (0 when none is running).
+    public static let sequenceOffset = 0
 }

@@ -5,6 +5,7 @@ import Sandbox
 import SandboxPolicy
 import SandpitPluginABI
 import Scoring
+import Synchronization
 
 /// Runs every measurement and writes `.build/bench/results.json`.
 enum Bench {
@@ -12,6 +13,7 @@ enum Bench {
     static let release = root + "/.build/release"
     static let trivialPlugin = root + "/.build/test-plugins/hostile-harmless.so"
     static let cPlugin = root + "/.build/plugins/keyword-triage.so"
+    static let busyPlugin = root + "/.build/test-plugins/trust-busy100.so"
 
     static func main() {
         do {
@@ -75,6 +77,11 @@ enum Bench {
         let workers1 = try throughput(workers: 1, fixture: fixture)
         let workers2 = try throughput(workers: 2, fixture: fixture)
 
+        log("timing under load: a plugin that busy-waits 100 µs a case, 16 in flight, two CPU spinners")
+        let busy = try WorkerLaunch(
+            workerExecutable: worker, pluginPath: busyPlugin, policy: policy, policyPath: "standard")
+        let timing = try timingUnderLoad(busy, cases: Array(cases.prefix(4000)))
+
         log("fixtures: generating 100,000 cases (20,000 of each kind) and serialising them as JSONL")
         let (generateSeconds, serialiseSeconds) = generationSpeed()
 
@@ -92,6 +99,11 @@ enum Bench {
                 "in_process_p50": round3(inProcessP50), "ratio_to_socketpair": round3(sandboxedP50 / socketpairP50),
             ],
             "throughput_cases_per_s": ["workers_1": workers1.rounded(), "workers_2": workers2.rounded()],
+            "timing_under_load_us": [
+                "recorded_p50": round3(timing.recordedP50), "host_seen_p50": round3(timing.hostP50),
+                "recorded_min": round3(timing.recordedMin), "true": 100,
+                "ratio_to_true": round3(timing.recordedP50 / 100),
+            ],
             "scoring_cases_per_s": [
                 "by_kind": scoringSpeed.byKind.mapValues { $0.rounded() }, "slowest_kind": slowestKind,
                 "slowest": scoredPerSecond.rounded(), "json_parse_only": parsedPerSecond.rounded(),
@@ -117,6 +129,14 @@ enum Bench {
         print(
             row("  same, vs a direct call", sandboxedP50, "in-process", inProcessP50, sandboxedP50 / inProcessP50, ""))
         print(row("throughput, 2 workers (cases/s)", workers2, "1 worker", workers1, workers2 / workers1, ">= 20000"))
+        print(
+            row(
+                "100 us plugin, 2 spinners: p50 (us)", timing.recordedP50, "true", 100, timing.recordedP50 / 100,
+                "1.00-1.10, min >= 100"))
+        print(
+            row(
+                "  min recorded; host-seen p50", timing.recordedMin, "host-seen", timing.hostP50,
+                timing.hostP50 / 100, ""))
         print(
             row(
                 "scoring 2 KB, slowest (cases/s)", scoredPerSecond, "parse only", parsedPerSecond,
@@ -197,10 +217,46 @@ enum Bench {
         let runner = TrialRunner(launch: launch, workers: 1, window: 1)
         _ = try runner.load()
         let latencies = LatencyCollector()
-        _ = runner.run(cases, sink: ResultSink { results in latencies.add(results.map(\.latencyMicros)) })
+        _ = runner.run(cases, sink: ResultSink { batch in latencies.add(batch.results.map(\.hostLatencyMicros)) })
         let sorted = latencies.values.sorted()
         guard !sorted.isEmpty else { throw BenchError("no round trips measured") }
         return Double(sorted[sorted.count / 2])
+    }
+
+    /// Per-case service time of a plugin that busy-waits 100 µs, while two spinners keep both
+    /// CPUs busy: what sandpit records (the worker's measure), and what the host alone saw.
+    static func timingUnderLoad(_ launch: WorkerLaunch, cases: [TrialCase]) throws -> (
+        recordedP50: Double, recordedMin: Double, hostP50: Double
+    ) {
+        // Two threads of this process spin, one per CPU, until the measurement is done.
+        let stop = StopFlag()
+        let spinners = DispatchGroup()
+        for _ in 0..<2 {
+            spinners.enter()
+            Thread {
+                var spins: UInt64 = 0
+                while !stop.isSet { spins &+= 1 }
+                spinners.leave()
+            }.start()
+        }
+        defer {
+            stop.set()
+            spinners.wait()
+        }
+        let runner = TrialRunner(launch: launch, workers: 1, window: 16)
+        _ = try runner.load()
+        let recorded = LatencyCollector()
+        let seen = LatencyCollector()
+        _ = runner.run(
+            cases,
+            sink: ResultSink { batch in
+                recorded.add(batch.results.map(\.latencyMicros))
+                seen.add(batch.results.map(\.hostLatencyMicros))
+            })
+        let sorted = recorded.values.sorted()
+        let host = seen.values.sorted()
+        guard !sorted.isEmpty else { throw BenchError("no cases timed") }
+        return (Double(sorted[sorted.count / 2]), Double(sorted[0]), Double(host[host.count / 2]))
     }
 
     /// The same plugin called directly, in this process: the floor without any isolation.
@@ -353,6 +409,13 @@ enum Bench {
 }
 
 /// Latencies gathered from the runner's threads.
+/// Tells spinning threads to stop.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+}
+
 final class LatencyCollector: @unchecked Sendable {
     // Guarded by `lock`.
     private var storage: [Int64] = []

@@ -6,6 +6,7 @@ import WorkerProtocol
 struct LoadedPlugin {
     let table: UnsafePointer<sandpit_plugin>
     let answerLimit: Int
+    let outputLimit: Int
     var state: UnsafeMutableRawPointer? = nil
 
     /// Loads and checks the plugin, or reports why not and exits.
@@ -43,7 +44,8 @@ struct LoadedPlugin {
         let kinds = boundedString(kindsPointer)
         // The host checks these again: from here on this process runs plugin code.
         channel.send(PluginHello(abiVersion: plugin.abi_version, name: name, version: version, caseKinds: kinds).frame)
-        return LoadedPlugin(table: table, answerLimit: Int(clamping: setup.answerLimit))
+        return LoadedPlugin(
+            table: table, answerLimit: Int(clamping: setup.answerLimit), outputLimit: Int(clamping: setup.outputLimit))
     }
 
     /// Copies at most 4096 bytes of a C string, replacing invalid UTF-8 so the host sees it.
@@ -56,12 +58,12 @@ struct LoadedPlugin {
 
     /// Calls `open`; on NULL reports the plugin's message and exits.
     mutating func open(config: [UInt8], channel: Channel) {
-        var sink = SinkBuffer.begin(limit: answerLimit)
+        let sink = SinkBuffer.begin(limit: answerLimit)
         var terminated = config
         terminated.append(0)  // the ABI passes a length, but C plugins often expect a terminator
         let result = terminated.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                table.pointee.open!(chars.baseAddress, config.count, &sink)
+                table.pointee.open!(chars.baseAddress, config.count, sink)
             }
         }
         SinkBuffer.end()
@@ -76,24 +78,39 @@ struct LoadedPlugin {
     mutating func serve(channel: inout Channel) {
         var out: [UInt8] = []
         out.reserveCapacity(1 << 16)
-        while let frame = channel.receive() {
+        var output = CaseOutput()
+        while var frame = channel.receive() {
             switch frame.kind {
             case .runCase:
-                var sink = SinkBuffer.begin(limit: answerLimit)
-                var input = frame.payload
-                let length = input.count
-                input.append(0)
-                let code = input.withUnsafeBufferPointer { buffer in
+                guard let (sequence, offset) = try? CaseRequest.decode(frame) else {
+                    Worker.fail("malformed case frame from host")
+                }
+                let length = frame.payload.count - offset
+                frame.payload.append(0)  // C plugins often expect a terminator
+                let sink = SinkBuffer.begin(limit: answerLimit)
+                RunningCasePage.publish(sequence)
+                let started = monotonicNanos()
+                let code = frame.payload.withUnsafeBufferPointer { buffer in
                     buffer.withMemoryRebound(to: CChar.self) { chars in
-                        table.pointee.run!(state, chars.baseAddress, length, &sink)
+                        table.pointee.run!(state, chars.baseAddress! + offset, length, sink)
                     }
                 }
+                let finished = monotonicNanos()
+                RunningCasePage.publish(0)
                 SinkBuffer.end()
+                output.collect(limit: outputLimit)
                 let status: Answer.Status = SinkBuffer.overflowed ? .outputLimit : (code == 0 ? .ok : .error)
-                SinkBuffer.bytes.withUnsafeBytes {
-                    Answer.encode(status: status, returnCode: code, bytes: $0, into: &out)
+                let header = Answer.Header(
+                    status: status, returnCode: code, sequence: sequence, startedNanos: started,
+                    finishedNanos: finished, outputTruncated: output.truncated)
+                SinkBuffer.bytes.withUnsafeBytes { answer in
+                    output.stdout.withUnsafeBytes { stdout in
+                        output.stderr.withUnsafeBytes { stderr in
+                            Answer.encode(header, bytes: answer, stdout: stdout, stderr: stderr, into: &out)
+                        }
+                    }
                 }
-                // Each answer is sent as soon as it exists, so the host times every case.
+                // Each answer is sent as soon as it exists; its times are in the frame.
                 channel.send(out)
                 out.removeAll(keepingCapacity: true)
             case .shutdown:

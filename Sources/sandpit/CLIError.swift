@@ -19,6 +19,10 @@ struct CLIError: Error, CustomStringConvertible {
         case notFound = 6
         /// sandpit itself is not installed right (no worker executable).
         case installation = 7
+        /// The command line asks for something that cannot be done (resuming a finished trial).
+        case usage = 64
+        /// SIGINT stopped the run (SIGTERM exits 143; see `RunInterrupts`).
+        case interrupted = 130
     }
 
     var kind: Kind
@@ -38,6 +42,10 @@ extension ParsableCommand {
         do {
             try body()
         } catch let error as CLIError {
+            if error.kind == .interrupted {
+                Diagnostics.write("sandpit: \(error.message)\n")
+                throw ExitCode(RunInterrupts.shared.exitCode)
+            }
             Diagnostics.error(error.message)
             throw ExitCode(error.kind.rawValue)
         }

@@ -16,6 +16,7 @@ enum ComparisonTable {
         row("cases") { "\($0.summary.cases)" }
         for outcome in [
             "ok", "error", "timeout", "crashed", "killed_by_policy", "memory_limit", "output_limit", "protocol_error",
+            "not_run",
         ] {
             if outcome == "ok" || reports.contains(where: { $0.summary.outcomes[outcome, default: 0] > 0 }) {
                 row("  \(outcome)") { "\($0.summary.outcomes[outcome, default: 0])" }
@@ -44,9 +45,12 @@ enum ComparisonTable {
             format(r.summary.latencyMs.p95) + (r.summary.grades["latency_p95_ms"].map { " \($0)" } ?? "")
         }
         row("latency max ms") { format($0.summary.latencyMs.max) }
-        row("cases/s") { String(Int($0.summary.throughputCasesPerS)) }
+        if reports.contains(where: \.trial.timingInconsistent) {
+            row("timing") { $0.trial.timingInconsistent ? "inconsistent, not graded" : "checked" }
+        }
+        row("cases/s") { $0.summary.throughputCasesPerS.map { String(Int($0)) } ?? missing }
         row("cold start ms") { format($0.trial.coldStartMs) }
-        row("peak RSS MiB") { format(Double($0.summary.peakRSSBytes) / 1_048_576) }
+        row("peak RSS MiB") { format($0.summary.peakRSSBytes.map { Double($0) / 1_048_576 }) }
         row("isolation") { isolationSummary($0.trial.isolation) }
         row("error") { $0.trial.error.map { String($0.prefix(60)) } ?? "" }
         if reports.allSatisfy({ $0.trial.error == nil }) { rows.removeLast() }
@@ -62,7 +66,13 @@ enum ComparisonTable {
         }.joined(separator: "\n")
     }
 
-    static func format(_ value: Double) -> String { String(format: value < 10 ? "%.3f" : "%.1f", value) }
+    /// What a table shows where nothing was measured (JSON says null).
+    static let missing = "–"
+
+    static func format(_ value: Double?) -> String {
+        guard let value else { return missing }
+        return String(format: value < 10 ? "%.3f" : "%.1f", value)
+    }
 
     /// The main layers, as short names; the count of all that are active.
     static func isolationSummary(_ layers: [String: Bool]) -> String {

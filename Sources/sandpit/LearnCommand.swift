@@ -54,9 +54,9 @@ extension PolicyCommand {
                 let outcomes = Mutex<[Outcome: Int]>([:])
                 _ = runner.run(
                     chosen.map(TrialRecorder.trialCase),
-                    sink: ResultSink { results in
-                        events.withLock { all in all += results.flatMap(\.events) }
-                        outcomes.withLock { counts in for r in results { counts[r.outcome, default: 0] += 1 } }
+                    sink: ResultSink { batch in
+                        events.withLock { all in all += batch.results.flatMap(\.events) + batch.lateEvents }
+                        outcomes.withLock { counts in for r in batch.results { counts[r.outcome, default: 0] += 1 } }
                     })
                 let seen = events.withLock { $0 }
                 let writer = Self.policy(

@@ -11,9 +11,19 @@ struct StoreOptions: ParsableArguments {
         store ?? ProcessInfo.processInfo.environment["SANDPIT_STORE"] ?? "sandpit.sqlite"
     }
 
+    /// The store for a command that records (created and upgraded if need be).
     func open() throws(CLIError) -> ComparisonStore {
         do {
             return try ComparisonStore(path: path)
+        } catch {
+            throw CLIError(.store, error.description)
+        }
+    }
+
+    /// The store for a command that only reads: never created, never written.
+    func openForReading() throws(CLIError) -> ComparisonStore {
+        do {
+            return try ComparisonStore(readingOnly: path)
         } catch {
             throw CLIError(.store, error.description)
         }

@@ -15,7 +15,11 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let store = try storeOptions.open()
+            // No store at all: no trial by that id either.
+            guard FileManager.default.fileExists(atPath: storeOptions.path) else {
+                throw CLIError(.notFound, "no trial \(trial): no store at \(storeOptions.path)")
+            }
+            let store = try storeOptions.openForReading()
             let report = try TrialReport.load(id: trial, store: store)
             if output.json {
                 try Output.json(report)
@@ -39,12 +43,17 @@ struct ShowCommand: ParsableCommand {
             Output.line("")
             let outcomes = s.outcomes.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             Output.line("  cases     \(s.cases)   \(outcomes.joined(separator: ", "))")
+            let l = s.latencyMs
+            let f = ComparisonTable.format
+            Output.line("  latency   p50 \(f(l.p50)) ms  p95 \(f(l.p95)) ms  p99 \(f(l.p99)) ms  max \(f(l.max)) ms")
+            if t.timingInconsistent {
+                Output.line("  timing    timing_inconsistent: the worker's service times failed the host's checks;")
+                Output.line("            latency is not graded")
+                for note in t.timingNotes { Output.line("            \(note)") }
+            }
             Output.line(
-                String(
-                    format: "  latency   p50 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms", s.latencyMs.p50,
-                    s.latencyMs.p95, s.latencyMs.p99, s.latencyMs.max))
-            Output.line(
-                "  safety    \(s.safetyEvents) events, \(s.deniedSyscalls) denied system calls"
+                "  safety    \(s.safetyEvents) events, \(s.deniedSyscalls) denied system calls, "
+                    + "\(s.deniedAccesses) denied accesses"
                     + (s.safetyByCategory.isEmpty
                         ? ""
                         : "  ("

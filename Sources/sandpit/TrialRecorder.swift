@@ -13,20 +13,38 @@ struct PluginFailure: Error {
     var message: String
 }
 
-/// Runs one plugin's trial and writes it to the store as it goes.
+/// How a trial run ended, for the command to report.
+struct RecordedTrial {
+    var id: Int64
+    /// Why the run stopped early, if it did.
+    var stop: StopReason?
+    /// Cases the trial has stored, and cases it was meant to run.
+    var recorded: Int
+    var total: Int
+}
+
+/// Runs one plugin's trial and writes it to the store as it goes: finished cases are
+/// committed in batches at most about a second behind, so a host that is killed keeps them.
 struct TrialRecorder {
     let store: ComparisonStore
     let policy: Policy
     let policyPath: String
     let fixtures: FixtureSet
-    let seed: UInt64
-    let workers: Int
+    let options: RunOptions
+    let interruption: Interruption
+    /// How `run --resume` finds the policy again: a shipped policy's name, or an absolute path.
+    let policySource: String
 
-    /// Runs the trial and returns its id.
+    var seed: UInt64 { options.seed }
+    var workers: Int { options.workers }
+
+    /// Runs the trial (or the cases a stopped one is missing) and returns its id.
     ///
+    /// - Parameter resuming: a trial stopped before it finished, checked by the caller to
+    ///   have the same plugin, policy, fixtures and options: only its missing cases run.
     /// - Throws: ``PluginFailure`` when the plugin could not be loaded (recorded as a
     ///   failed trial), ``CLIError`` when the policy, machine or store stops everything.
-    func trial(pluginPath: String, cases: [FixtureCase], limit: Int?, inFlight: Int) throws -> Int64 {
+    func trial(pluginPath: String, cases: [FixtureCase], resuming: TrialRecord? = nil) throws -> RecordedTrial {
         let startedAt = Self.timestamp()
         let launch: WorkerLaunch
         do {
@@ -37,7 +55,7 @@ struct TrialRecorder {
         }
         Diagnostics.progress("loading \(pluginPath) under policy \(policy.name)")
         // The plugin is loaded before the cases are chosen: they depend on the kinds it answers.
-        let runner = TrialRunner(launch: launch, workers: workers, window: inFlight)
+        let runner = TrialRunner(launch: launch, workers: workers, window: options.inFlight)
         let loaded: LoadedPlugin
         do {
             loaded = try runner.load()
@@ -46,7 +64,7 @@ struct TrialRecorder {
         }
         let kinds = PluginRules.caseKinds(loaded.hello.caseKinds)
         var chosen = cases.filter { kinds.contains("*") || kinds.contains($0.kind) }
-        if let limit { chosen = Array(chosen.prefix(limit)) }
+        if let limit = options.limit { chosen = Array(chosen.prefix(limit)) }
         guard !chosen.isEmpty else {
             runner.close()
             let message = "\(pluginPath): answers case kinds \"\(loaded.hello.caseKinds)\", none of the selected cases"
@@ -55,9 +73,24 @@ struct TrialRecorder {
                 hello: loaded)
             throw PluginFailure(trialID: id, message: message)
         }
+        if interruption.isInterrupted {
+            runner.close()
+            throw CLIError(.interrupted, "interrupted before any case ran; nothing was recorded")
+        }
 
-        var trial = try stored { () throws(StoreError) in
-            try store.begin(record(launch: launch, loaded: loaded, startedAt: startedAt))
+        var trial: TrialRecord
+        var done: Set<String> = []
+        if var earlier = resuming {
+            earlier.status = "incomplete"
+            earlier.error = nil
+            earlier.finishedAt = nil
+            trial = earlier
+            try stored { () throws(StoreError) in try store.finish(trial) }
+            done = try stored { () throws(StoreError) in try store.caseIDs(trial: earlier.id!) }
+        } else {
+            trial = try stored { () throws(StoreError) in
+                try store.begin(record(launch: launch, loaded: loaded, startedAt: startedAt))
+            }
         }
         let trialID = trial.id!
         try stored { () throws(StoreError) in
@@ -67,66 +100,83 @@ struct TrialRecorder {
         // Gold answers parsed and secrets made into needles once, not once per answer.
         let fixtureByID = Dictionary(
             chosen.map { ($0.id, PreparedCase($0)) }, uniquingKeysWith: { first, _ in first })
-        let storeError = Mutex<StoreError?>(nil)
-        let scored = Mutex<[ScoredCase]>([])
-        let latencies = Mutex<[Int64]>([])
-        let sink = ResultSink { [store] results in
-            guard storeError.withLock({ $0 == nil }) else { return }
-            // Scored as the results arrive, on the host: answers, stdout and stderr all checked.
-            var records: [CaseRecord] = []
-            var leaks: [LeakRecord] = []
-            var batch: [ScoredCase] = []
-            for result in results {
-                var record = Self.caseRecord(trialID, result)
-                if let fixture = fixtureByID[result.caseID] {
-                    let score = ScoredCase.score(
-                        fixture, outcome: result.outcome.rawValue, answer: record.answer, stdout: record.stdout,
-                        stderr: record.stderr, deniedSyscalls: result.events.filter { $0.kind == .deniedSyscall }.count,
-                        concurrent: result.concurrentCaseIDs.compactMap { fixtureByID[$0] })
-                    record.score = score.score.score
-                    record.scoreParts = Self.json(score.score.parts)
-                    leaks += score.leaks.map {
-                        LeakRecord(
-                            trialId: trialID, caseId: $0.caseID, identifierKind: $0.identifierKind,
-                            channel: $0.channel.rawValue, match: $0.match.rawValue, excerpt: $0.excerpt)
-                    }
-                    batch.append(score)
-                }
-                records.append(record)
-            }
-            scored.withLock { $0 += batch }
-            latencies.withLock { all in
-                all += results.filter(\.outcome.isTimed).map(\.latencyMicros)
-            }
-            let events = results.flatMap { $0.events.map { event(trialID, $0) } }
-            do throws(StoreError) {
-                try store.append(cases: records, events: events, leaks: leaks)
-            } catch {
-                storeError.withLock { $0 = error }
-            }
-        }
-        Diagnostics.progress("running \(chosen.count) cases with \(workers) worker(s)")
-        let statistics = runner.run(chosen.map(Self.trialCase), sink: sink)
-        if let error = storeError.withLock({ $0 }) {
+        let collector = ScoreCollector(store: store, trialID: trialID, fixtures: fixtureByID)
+        let remaining = chosen.filter { !done.contains($0.id) }
+        Diagnostics.progress("running \(remaining.count) cases with \(workers) worker(s)")
+        let statistics = runner.run(
+            remaining.map(Self.trialCase), sink: ResultSink { collector.add($0) }, interruption: interruption)
+        if let error = collector.storeError {
             // The trial stays `incomplete`: the batches written so far are whole.
             throw CLIError(.store, error.description)
         }
-        let denied =
-            scored.withLock { $0.map(\.deniedSyscalls).reduce(0, +) }
-            + loaded.events.filter { $0.kind == .deniedSyscall }.count
-        let score = TrialScore(
-            cases: scored.withLock { $0 }, deniedSyscalls: denied,
-            latencyP95: LatencySummary(micros: latencies.withLock { $0 }).p95, bands: bands)
-        trial.status = "complete"
+        trial.peakRSSBytes = max(trial.peakRSSBytes, Int64(statistics.peakRSSBytes))
+        trial.wallMicros += statistics.wallMicros
+        trial.cpuUserMicros += statistics.cpuUserMicros
+        trial.cpuSystemMicros += statistics.cpuSystemMicros
+        if statistics.timingViolations > 0 {
+            let earlier = trial.timingNotes.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+            trial.timingInconsistent = true
+            trial.timingNotes = Self.json(Array(((earlier ?? []) + statistics.timingNotes).prefix(10)))
+        }
+        let recorded = try stored { () throws(StoreError) in try store.caseIDs(trial: trialID) }.count
+        if statistics.stop == .interrupted {
+            trial.status = "interrupted"
+            trial.error = "interrupted (\(recorded) of \(chosen.count) cases recorded)"
+            try stored { () throws(StoreError) in try store.finish(trial) }
+            return RecordedTrial(id: trialID, stop: .interrupted, recorded: recorded, total: chosen.count)
+        }
+
+        // Scored over every case the trial holds: on a resume, the earlier ones are scored
+        // again from what was stored (scoring is deterministic).
+        var scored = collector.scored
+        var latencies = collector.latencies
+        var denied = collector.denials + loaded.events.filter(\.kind.isDenial).count
+        if !done.isEmpty {
+            let earlier = try rescore(trialID: trialID, done: done, fixtures: fixtureByID)
+            scored += earlier.scored
+            latencies += earlier.latencies
+            denied += earlier.denials
+        }
+        let latencyP95 = trial.timingInconsistent ? nil : LatencySummary(micros: latencies).p95
+        let score = TrialScore(cases: scored, deniedSyscalls: denied, latencyP95: latencyP95, bands: bands)
+        if case .aborted(let reason) = statistics.stop {
+            trial.status = "aborted"
+            trial.error = reason
+        } else {
+            trial.status = "complete"
+        }
         trial.finishedAt = Self.timestamp()
-        trial.peakRSSBytes = Int64(statistics.peakRSSBytes)
-        trial.wallMicros = statistics.wallMicros
-        trial.cpuUserMicros = statistics.cpuUserMicros
-        trial.cpuSystemMicros = statistics.cpuSystemMicros
         trial.scoring = Self.json(score)
         trial.gradeThresholds = thresholds
         try stored { () throws(StoreError) in try store.finish(trial) }
-        return trialID
+        return RecordedTrial(id: trialID, stop: statistics.stop, recorded: recorded, total: chosen.count)
+    }
+
+    /// Scores the cases a trial stored before it was resumed, from the store.
+    private func rescore(trialID: Int64, done: Set<String>, fixtures: [String: PreparedCase]) throws
+        -> (scored: [ScoredCase], latencies: [Int64], denials: Int)
+    {
+        let records = try stored { () throws(StoreError) in try store.cases(trial: trialID) }
+        let events = try stored { () throws(StoreError) in try store.events(trial: trialID) }
+        let denialsByCase = Dictionary(
+            grouping: events.filter { SafetyEvent.Kind(rawValue: $0.kind)?.isDenial == true && $0.phase == "run" },
+            by: { $0.caseId ?? "" }
+        ).mapValues(\.count)
+        var scored: [ScoredCase] = []
+        var latencies: [Int64] = []
+        var denials = 0
+        for record in records where done.contains(record.caseId) {
+            denials += denialsByCase[record.caseId] ?? 0
+            guard let outcome = Outcome(rawValue: record.outcome), outcome != .notRun,
+                let fixture = fixtures[record.caseId]
+            else { continue }
+            if outcome.isTimed { latencies.append(record.latencyMicros) }
+            scored.append(
+                ScoredCase.score(
+                    fixture, outcome: record.outcome, answer: record.answer, stdout: record.stdout,
+                    stderr: record.stderr, deniedSyscalls: denialsByCase[record.caseId] ?? 0))
+        }
+        return (scored, latencies, denials)
     }
 
     /// Policy and machine problems stop the run; plugin problems fail this trial only.
@@ -170,7 +220,7 @@ struct TrialRecorder {
     }
 
     private func record(launch: WorkerLaunch, loaded: LoadedPlugin, startedAt: String) -> TrialRecord {
-        TrialRecord(
+        var record = TrialRecord(
             status: "incomplete", pluginName: loaded.hello.name, pluginVersion: loaded.hello.version,
             pluginPath: launch.plugin.path, pluginSHA256: launch.plugin.sha256, pluginCaseKinds: loaded.hello.caseKinds,
             policyName: policy.name, policySHA256: policy.sha256, fixtureSet: fixtures.name,
@@ -179,7 +229,12 @@ struct TrialRecorder {
             landlockABI: loaded.isolation.landlockABI, kernel: Self.kernel, sandpitVersion: Sandpit.version,
             workers: workers, startedAt: startedAt, coldStartMicros: loaded.coldStartMicros,
             loadStdout: Self.text(loaded.stdout), loadStderr: Self.text(loaded.stderr))
+        record.policyPath = policySource
+        record.runOptions = Self.json(options)
+        return record
     }
+
+    static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     /// The grade thresholds in force: `fixtures/grades-v1.json`, kept with each trial.
     static func gradeBands() throws(CLIError) -> (GradeBands, String) {
@@ -199,11 +254,13 @@ struct TrialRecorder {
     }
 
     static func caseRecord(_ trialID: Int64, _ result: CaseResult) -> CaseRecord {
-        CaseRecord(
+        var record = CaseRecord(
             trialId: trialID, caseId: result.caseID, position: result.index, kind: result.kind,
             outcome: result.outcome.rawValue, latencyMicros: result.latencyMicros, answer: text(result.answer),
             answerSHA256: SHA256.hex(of: result.answer), stdout: text(result.stdout), stderr: text(result.stderr),
             detail: result.detail, worker: result.worker)
+        record.hostLatencyMicros = result.outcome == .notRun ? nil : result.hostLatencyMicros
+        return record
     }
 
     /// Bytes as stored text; invalid UTF-8 is kept visible as U+FFFD rather than dropped.

@@ -32,11 +32,16 @@ struct TrialReport: Encodable {
         var workers: Int
         var kernel: String
         var sandpitVersion: String
-        var coldStartMs: Double
+        /// Nil when no worker became ready (a failed trial).
+        var coldStartMs: Double?
+        /// A worker's service times failed the host's checks: latency is shown, not graded.
+        var timingInconsistent: Bool
+        var timingNotes: [String]
         enum CodingKeys: String, CodingKey {
             case id, status, plugin, policy, fixtures, isolation, error, workers, kernel
             case isolationNotes = "isolation_notes", landlockABI = "landlock_abi", startedAt = "started_at"
             case finishedAt = "finished_at", sandpitVersion = "sandpit_version", coldStartMs = "cold_start_ms"
+            case timingInconsistent = "timing_inconsistent", timingNotes = "timing_notes"
         }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -55,6 +60,8 @@ struct TrialReport: Encodable {
             try c.encode(kernel, forKey: .kernel)
             try c.encode(sandpitVersion, forKey: .sandpitVersion)
             try c.encode(coldStartMs, forKey: .coldStartMs)
+            try c.encode(timingInconsistent, forKey: .timingInconsistent)
+            try c.encode(timingNotes, forKey: .timingNotes)
         }
     }
     struct Summary: Encodable {
@@ -62,6 +69,8 @@ struct TrialReport: Encodable {
         var outcomes: [String: Int]
         var safetyEvents: Int
         var deniedSyscalls: Int
+        /// Files and connections Landlock refused (from the kernel's audit records).
+        var deniedAccesses: Int
         var safetyByCategory: [String: Int]
         var leaks: Int
         var leakRate: Double
@@ -72,17 +81,42 @@ struct TrialReport: Encodable {
         var grades: [String: String]
         var gradesVersion: Int?
         var latencyMs: LatencySummary
-        var throughputCasesPerS: Double
-        var peakRSSBytes: Int64
+        /// Nil when no case was answered.
+        var throughputCasesPerS: Double?
+        /// Nil when no worker was measured.
+        var peakRSSBytes: Int64?
         var cpuUserMs: Double
         var cpuSystemMs: Double
         enum CodingKeys: String, CodingKey {
             case cases, outcomes, leaks, privacy, quality, safety, grades
-            case safetyEvents = "safety_events", deniedSyscalls = "denied_syscalls"
+            case safetyEvents = "safety_events", deniedSyscalls = "denied_syscalls", deniedAccesses = "denied_accesses"
             case safetyByCategory = "safety_by_category", latencyMs = "latency_ms", leakRate = "leak_rate"
             case unexpectedIdentifiers = "unexpected_identifiers", gradesVersion = "grades_version"
             case throughputCasesPerS = "throughput_cases_per_s", peakRSSBytes = "peak_rss_bytes"
             case cpuUserMs = "cpu_user_ms", cpuSystemMs = "cpu_system_ms"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(cases, forKey: .cases)
+            try c.encode(outcomes, forKey: .outcomes)
+            try c.encode(leaks, forKey: .leaks)
+            try c.encodeIfPresent(privacy, forKey: .privacy)
+            try c.encode(quality, forKey: .quality)
+            try c.encodeIfPresent(safety, forKey: .safety)
+            try c.encode(grades, forKey: .grades)
+            try c.encode(safetyEvents, forKey: .safetyEvents)
+            try c.encode(deniedSyscalls, forKey: .deniedSyscalls)
+            try c.encode(deniedAccesses, forKey: .deniedAccesses)
+            try c.encode(safetyByCategory, forKey: .safetyByCategory)
+            try c.encode(latencyMs, forKey: .latencyMs)
+            try c.encode(leakRate, forKey: .leakRate)
+            try c.encode(unexpectedIdentifiers, forKey: .unexpectedIdentifiers)
+            try c.encodeIfPresent(gradesVersion, forKey: .gradesVersion)
+            // null, not absent, where nothing was measured.
+            try c.encode(throughputCasesPerS, forKey: .throughputCasesPerS)
+            try c.encode(peakRSSBytes, forKey: .peakRSSBytes)
+            try c.encode(cpuUserMs, forKey: .cpuUserMs)
+            try c.encode(cpuSystemMs, forKey: .cpuSystemMs)
         }
     }
     struct Event: Encodable {
@@ -110,7 +144,10 @@ struct TrialReport: Encodable {
     }
     struct Case: Encodable {
         var id, kind, outcome: String
+        /// The plugin's service time (the worker's measure, checked by the host).
         var latencyMs: Double
+        /// What the host saw; nil for cases never run.
+        var hostLatencyMs: Double?
         var detail: String?
         var answer: String
         var stdout: String
@@ -122,6 +159,7 @@ struct TrialReport: Encodable {
         enum CodingKeys: String, CodingKey {
             case id, kind, outcome, detail, answer, stdout, stderr, leaks, score
             case latencyMs = "latency_ms", safetyEvents = "safety_events", scoreParts = "score_parts"
+            case hostLatencyMs = "host_latency_ms"
         }
     }
 
@@ -168,6 +206,7 @@ struct TrialReport: Encodable {
         cases = caseRecords.map { c in
             Case(
                 id: c.caseId, kind: c.kind, outcome: c.outcome, latencyMs: Double(c.latencyMicros) / 1000,
+                hostLatencyMs: c.hostLatencyMicros.map { Double($0) / 1000 },
                 detail: c.detail, answer: c.answer, stdout: c.stdout, stderr: c.stderr, score: c.score,
                 scoreParts: c.scoreParts.flatMap {
                     try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8))
@@ -180,17 +219,20 @@ struct TrialReport: Encodable {
         for c in caseRecords { outcomes[c.outcome, default: 0] += 1 }
         let timed = caseRecords.filter { Outcome(rawValue: $0.outcome)?.isTimed == true }.map(\.latencyMicros)
         let wall = Double(record.wallMicros) / 1e6
+        let ran = caseRecords.filter { $0.outcome != Outcome.notRun.rawValue }.count
         summary = Summary(
             cases: caseRecords.count, outcomes: outcomes, safetyEvents: events.count,
-            deniedSyscalls: events.filter { $0.kind == "denied_syscall" }.count,
+            deniedSyscalls: events.filter { $0.kind == SafetyEvent.Kind.deniedSyscall.rawValue }.count,
+            deniedAccesses: events.filter { $0.kind == SafetyEvent.Kind.deniedAccess.rawValue }.count,
             safetyByCategory: Dictionary(grouping: events, by: \.category).mapValues(\.count), leaks: allLeaks.count,
             leakRate: scoring?.privacy.leakRate ?? 0,
             unexpectedIdentifiers: scoring?.privacy.unexpectedIdentifiers ?? 0,
             privacy: scoring?.privacy, quality: scoring?.quality ?? [:], safety: scoring?.safety,
             grades: scoring?.grades ?? [:], gradesVersion: scoring?.gradesVersion,
             latencyMs: LatencySummary(micros: timed),
-            throughputCasesPerS: wall > 0 ? (Double(caseRecords.count) / wall).rounded() : 0,
-            peakRSSBytes: record.peakRSSBytes, cpuUserMs: Double(record.cpuUserMicros) / 1000,
+            throughputCasesPerS: wall > 0 && !timed.isEmpty ? (Double(ran) / wall).rounded() : nil,
+            peakRSSBytes: record.peakRSSBytes > 0 ? record.peakRSSBytes : nil,
+            cpuUserMs: Double(record.cpuUserMicros) / 1000,
             cpuSystemMs: Double(record.cpuSystemMicros) / 1000)
         let isolation = (try? JSONDecoder().decode([String: Bool].self, from: Data(record.isolation.utf8))) ?? [:]
         let notes = (try? JSONDecoder().decode([String].self, from: Data(record.isolationNotes.utf8))) ?? []
@@ -203,6 +245,10 @@ struct TrialReport: Encodable {
             fixtures: FixturesRef(set: record.fixtureSet, seed: record.fixtureSeed, sha256: record.fixtureSHA256),
             isolation: isolation, isolationNotes: notes, landlockABI: record.landlockABI, startedAt: record.startedAt,
             finishedAt: record.finishedAt, error: record.error, workers: record.workers, kernel: record.kernel,
-            sandpitVersion: record.sandpitVersion, coldStartMs: Double(record.coldStartMicros) / 1000)
+            sandpitVersion: record.sandpitVersion,
+            coldStartMs: record.coldStartMicros > 0 ? Double(record.coldStartMicros) / 1000 : nil,
+            timingInconsistent: record.timingInconsistent,
+            timingNotes: record.timingNotes.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+                ?? [])
     }
 }

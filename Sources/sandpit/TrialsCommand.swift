@@ -39,7 +39,7 @@ struct TrialsCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let store = try storeOptions.open()
+            let store = try storeOptions.openForReading()
             let rows = try stored { () throws(StoreError) in
                 var rows: [Row] = []
                 for t in try store.trials() {

@@ -43,7 +43,7 @@ struct HostilePluginTests {
         .init(plugin: "hostile-io-uring", outcome: "ok", denied: "io_uring_setup", answer: "blocked"),
         .init(plugin: "hostile-unshare", outcome: "ok", denied: "unshare", answer: "blocked"),
         .init(plugin: "hostile-int80", outcome: "killed_by_policy", denied: nil, answer: nil),
-        .init(plugin: "hostile-fds", outcome: "ok", denied: nil, answer: "open fds: 0 1 2 3\""),
+        .init(plugin: "hostile-fds", outcome: "ok", denied: nil, answer: "open fds: 0 1 2 3 5 6\""),
         .init(plugin: "hostile-env", outcome: "ok", denied: nil, answer: "environment: SWIFT_BACKTRACE=enable=no\""),
         .init(plugin: "hostile-write-inherited", outcome: "protocol_error", denied: nil, answer: nil),
     ]

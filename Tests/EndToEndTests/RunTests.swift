@@ -38,7 +38,7 @@ struct RunTests {
             #expect(
                 Set(outcomes.keys) == [
                     "ok", "error", "timeout", "memory_limit", "killed_by_policy", "crashed",
-                    "output_limit", "protocol_error",
+                    "output_limit", "protocol_error", "not_run",
                 ])
             let latency = try #require(summary["latency_ms"] as? [String: Double])
             #expect(Set(latency.keys) == ["p50", "p95", "p99", "max"])

@@ -107,8 +107,11 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
     snprintf(path, sizeof path, "/proc/%d/environ", (int)getppid());
     int host = open(path, O_RDONLY);
     int init = open("/proc/1/cmdline", O_RDONLY);
+    /* Its own memory map is readable (language runtimes read it while starting); the host's
+       and init's files are not. */
     int mine = open("/proc/self/maps", O_RDONLY);
-    return result_of(answer, (host < 0 && init < 0 && mine < 0) ? -1 : 0, "read /proc of the host, init and itself");
+    if (mine < 0) return answer_with(answer, 0, "could not read its own /proc/self/maps");
+    return result_of(answer, (host < 0 && init < 0) ? -1 : 0, "read /proc of the host and init");
 #elif defined(ATTACK_KILL_GROUP)
     pid_t group = getpgid(getppid());
     long a = kill(-getppid(), SIGKILL);
@@ -219,7 +222,8 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
     __asm__ volatile("int $0x80" : "=a"(rc) : "a"(20) : "memory"); /* i386 getpid */
     return result_of(answer, rc, "int 0x80");
 #elif defined(ATTACK_FDS)
-    /* Which descriptors did the worker inherit? Only 0-3 may be open. */
+    /* Which descriptors did the worker inherit? Only 0-3 may be open, and 5 and 6: the read
+       ends of the worker's own stdout and stderr pipes, which it empties after each case. */
     char list[512] = "open fds:";
     int escaped = 0;
     for (int fd = 0; fd < 1024; fd++) {
@@ -227,7 +231,7 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
             char one[16];
             snprintf(one, sizeof one, " %d", fd);
             strncat(list, one, sizeof list - strlen(list) - 1);
-            if (fd > 3) escaped = 1;
+            if (fd > 3 && fd != 5 && fd != 6) escaped = 1;
         }
     }
     return answer_with(answer, escaped, list);

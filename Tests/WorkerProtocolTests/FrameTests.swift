@@ -37,7 +37,8 @@ import Testing
         let setup = WorkerSetup(
             pluginPath: "/p/plugin.so", config: Array("{}".utf8), limits: [ResourceLimit(resource: 9, value: 1 << 31)],
             readablePaths: ["/usr/lib", "/p/plugin.so"], useNamespaces: true, unprivilegedUID: 65534,
-            unprivilegedGID: 65534, filter: [UInt8](repeating: 7, count: 16), answerLimit: 1 << 20)
+            unprivilegedGID: 65534, filter: [UInt8](repeating: 7, count: 16), answerLimit: 1 << 20,
+            outputLimit: 1 << 20)
         #expect(try WorkerSetup(setup.frame) == setup)
     }
 
@@ -53,11 +54,40 @@ import Testing
     @Test func answerEncodingMatchesDecoding() throws {
         var out: [UInt8] = []
         let bytes: [UInt8] = Array("{\"label\":\"tax\"}".utf8)
-        bytes.withUnsafeBytes { Answer.encode(status: .ok, returnCode: 0, bytes: $0, into: &out) }
+        let stdout: [UInt8] = Array("case triage-0001\n".utf8)
+        let header = Answer.Header(
+            status: .ok, returnCode: 0, sequence: 1 << 40 | 7, startedNanos: 123_456_789, finishedNanos: 123_556_789,
+            outputTruncated: true)
+        bytes.withUnsafeBytes { b in
+            stdout.withUnsafeBytes { o in
+                [UInt8]().withUnsafeBytes { e in Answer.encode(header, bytes: b, stdout: o, stderr: e, into: &out) }
+            }
+        }
         var reader = FrameReader()
         reader.append(out)
         let frame = try #require(try reader.next())
-        #expect(try Answer(frame) == Answer(status: .ok, returnCode: 0, bytes: bytes))
+        let expected = Answer(
+            status: .ok, returnCode: 0, sequence: 1 << 40 | 7, startedNanos: 123_456_789, finishedNanos: 123_556_789,
+            outputTruncated: true, bytes: bytes, stdout: stdout)
+        #expect(try Answer(frame) == expected)
+        #expect(try Answer(expected.frame) == expected)
+        // Every truncation of the payload is an error, never a trap.
+        for cut in 0..<frame.payload.count {
+            #expect(throws: FrameError.self) { try Answer(Frame(.answer, Array(frame.payload.prefix(cut)))) }
+        }
+    }
+
+    @Test func caseRequestCarriesItsSequenceNumber() throws {
+        var out: [UInt8] = []
+        let json = Array("{\"id\":\"a\"}".utf8)
+        CaseRequest.encode(sequence: 0x0102_0304_0506_0708, payload: json, into: &out)
+        var reader = FrameReader()
+        reader.append(out)
+        let frame = try #require(try reader.next())
+        let (sequence, offset) = try CaseRequest.decode(frame)
+        #expect(sequence == 0x0102_0304_0506_0708)
+        #expect(Array(frame.payload[offset...]) == json)
+        #expect(throws: FrameError.self) { try CaseRequest.decode(Frame(.runCase, [1, 2, 3])) }
     }
 
     @Test func invalidUTF8StringsAreMalformed() {

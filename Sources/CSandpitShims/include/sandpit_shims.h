@@ -114,6 +114,11 @@ int sandpit_memfd(const char *name);
 long sandpit_syscall6(long number, long a0, long a1, long a2, long a3, long a4, long a5);
 /* The calling thread's errno. */
 int sandpit_errno(void);
+/* ioctl(FIONREAD): bytes waiting in a pipe or socket, or -1 (ioctl is variadic). */
+int sandpit_unread_bytes(int fd);
+/* fcntl F_SETPIPE_SZ / F_GETPIPE_SZ, hidden behind _GNU_SOURCE. */
+#define SANDPIT_F_SETPIPE_SZ 1031
+#define SANDPIT_F_GETPIPE_SZ 1032
 
 /* ---- posix_spawn ---- */
 
@@ -122,6 +127,46 @@ int sandpit_errno(void);
    session. Returns 0 or an errno value, and the pid in *pid. */
 int sandpit_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
                   const int *dup_from, const int *dup_to, int count);
+
+/* ---- audit (Landlock reports denials as audit records from ABI 7, Linux 6.15) ---- */
+
+/* From <linux/audit.h> and <linux/netlink.h>, which Swift's Glibc module does not
+   include; the Landlock record types are newer than some installed headers. */
+#define SANDPIT_NETLINK_AUDIT 9
+#define SANDPIT_NLMSG_ERROR 2
+#define SANDPIT_NLM_F_REQUEST 0x1
+#define SANDPIT_NLM_F_ACK 0x4
+#define SANDPIT_AUDIT_GET 1000
+#define SANDPIT_AUDIT_SET 1001
+#define SANDPIT_AUDIT_STATUS_ENABLED 0x0001
+#define SANDPIT_AUDIT_STATUS_BACKLOG_LIMIT 0x0004
+#define SANDPIT_AUDIT_TRUSTED_APP 1121
+#define SANDPIT_AUDIT_SYSCALL 1300
+#define SANDPIT_AUDIT_LANDLOCK_ACCESS 1423
+#define SANDPIT_AUDIT_LANDLOCK_DOMAIN 1424
+#define SANDPIT_AUDIT_NLGRP_READLOG 1
+
+/* struct audit_status, the payload of AUDIT_GET replies and AUDIT_SET requests. */
+typedef struct sandpit_audit_status {
+    uint32_t mask;          /* which fields an AUDIT_SET changes */
+    uint32_t enabled;       /* 0 off, 1 on, 2 on and locked */
+    uint32_t failure;
+    uint32_t pid;           /* auditd's pid, 0 when none */
+    uint32_t rate_limit;
+    uint32_t backlog_limit;
+    uint32_t lost;          /* records the kernel could not queue, since boot */
+    uint32_t backlog;
+    uint32_t feature_bitmap;
+    uint32_t backlog_wait_time;
+    uint32_t backlog_wait_time_actual;
+} sandpit_audit_status;
+
+/* socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT) bound to the multicast
+   groups in `groups` (a bit mask: 0 for a socket that only sends requests,
+   1 << (SANDPIT_AUDIT_NLGRP_READLOG - 1) to read the log, which needs CAP_AUDIT_READ).
+   Exists because struct sockaddr_nl is not visible from Swift's Glibc. Returns the fd,
+   or -1 with errno from socket(2) or bind(2). */
+int sandpit_audit_open(uint32_t groups);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,68 @@
+import Glibc
+import WorkerProtocol
+
+/// What the plugin writes to stdout and stderr, collected by the worker after each `run`.
+///
+/// fds 1 and 2 are pipes whose read ends the host passed as fds 5 and 6 (non-blocking).
+/// Everything the plugin's thread wrote during `run` is in the pipe when `run` returns, so
+/// reading the pipes then charges each byte to the case that wrote it, however many cases
+/// the host keeps in flight. The host reads the same pipes itself only while loading and
+/// after a worker has died (the rest of the dying case's output).
+struct CaseOutput {
+    static let stdoutReader: Int32 = 5
+    static let stderrReader: Int32 = 6
+
+    var stdout: [UInt8] = []
+    var stderr: [UInt8] = []
+    var truncated = false
+    private var scratch = [UInt8](repeating: 0, count: 1 << 16)
+
+    /// Empties both pipes into `stdout` and `stderr`, keeping at most `limit` bytes in all.
+    mutating func collect(limit: Int) {
+        stdout.removeAll(keepingCapacity: true)
+        stderr.removeAll(keepingCapacity: true)
+        truncated = false
+        drain(Self.stdoutReader, isStdout: true, limit: limit)
+        drain(Self.stderrReader, isStdout: false, limit: limit)
+    }
+
+    private mutating func drain(_ fd: Int32, isStdout: Bool, limit: Int) {
+        while true {
+            let n = scratch.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }  // EAGAIN: empty; 0 cannot happen while fd 1/2 are open
+            let room = max(0, limit - stdout.count - stderr.count)
+            if n > room { truncated = true }
+            let kept = scratch[0..<min(n, room)]
+            if isStdout { stdout.append(contentsOf: kept) } else { stderr.append(contentsOf: kept) }
+        }
+    }
+}
+
+/// The page the worker shares with the host (see ``RunningCase``), mapped from fd 4.
+enum RunningCasePage {
+    nonisolated(unsafe) static var sequence: UnsafeMutablePointer<UInt64>?
+
+    /// Maps the page and closes its descriptor; without it the host charges events to the
+    /// oldest case in flight.
+    static func map() {
+        let fd = RunningCase.descriptor
+        let address = mmap(nil, RunningCase.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+        close(fd)
+        guard let address, address != MAP_FAILED else { return }
+        sequence = (address + RunningCase.sequenceOffset).assumingMemoryBound(to: UInt64.self)
+    }
+
+    /// Publishes the running case's sequence number, or 0 between cases. An aligned 8-byte
+    /// store, which the host's aligned 8-byte load sees whole.
+    static func publish(_ value: UInt64) {
+        sequence?.pointee = value
+    }
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds: the clock the host reads too (no time namespace here).
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
