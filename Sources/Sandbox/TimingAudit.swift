@@ -16,13 +16,18 @@ struct TimingAudit: Sendable {
     /// The first few, in words.
     private(set) var notes: [String] = []
     private var lastFinished: UInt64 = 0
-    /// Service time claimed, and cases answered, by the current worker.
+    /// Service time claimed, cases answered, and bytes of answers and output moved, by the
+    /// current worker.
     private var claimedNanos: UInt64 = 0
     private var answered = 0
+    private var movedBytes: UInt64 = 0
 
     /// CPU time the worker spends on one case outside `run` (reading the frame, collecting
     /// output, writing the answer), allowed for generously: a few µs are measured here.
     static let overheadNanosPerCase: UInt64 = 25_000
+    /// And per byte of answer, stdout and stderr it copies and sends (memory moves at several
+    /// GB/s; 2 ns a byte is generous).
+    static let overheadNanosPerByte: UInt64 = 2
     /// Slack on the CPU comparison: schedstat and the monotonic clock tick differently.
     static let cpuSlackNanos: UInt64 = 2_000_000
 
@@ -31,10 +36,14 @@ struct TimingAudit: Sendable {
         lastFinished = 0
         claimedNanos = 0
         answered = 0
+        movedBytes = 0
     }
 
     /// Checks one answer's claim; returns whether it is plausible.
-    mutating func check(caseID: String, sent: UInt64, received: UInt64, started: UInt64, finished: UInt64) -> Bool {
+    mutating func check(
+        caseID: String, sent: UInt64, received: UInt64, started: UInt64, finished: UInt64, bytes: Int = 0
+    ) -> Bool {
+        movedBytes += UInt64(max(0, bytes))
         var problem: String?
         if finished < started {
             problem = "finished before it started"
@@ -58,7 +67,8 @@ struct TimingAudit: Sendable {
     /// At a clean shutdown: the claims of this worker against its main thread's CPU time
     /// since it was ready (`/proc/PID/task/PID/schedstat`, nanoseconds).
     mutating func checkCPU(mainThreadNanos: UInt64) {
-        let allowance = UInt64(answered) * Self.overheadNanosPerCase + Self.cpuSlackNanos
+        let allowance =
+            UInt64(answered) * Self.overheadNanosPerCase + movedBytes * Self.overheadNanosPerByte + Self.cpuSlackNanos
         guard mainThreadNanos > claimedNanos + allowance else { return }
         flag(
             "the worker claimed \(micros(claimedNanos)) µs of service for \(answered) cases, but its main thread "

@@ -75,6 +75,9 @@ public final class TrialRunner: @unchecked Sendable {
         self.launch = launch
         self.window = max(1, window)
         self.slots = (0..<max(1, workers)).map { WorkerSlot(index: $0, launch: launch) }
+        // Started here, not on the first worker's spawn: turning audit on and checking the
+        // log is read costs a round trip that is not the plugin's cold start.
+        _ = LandlockAudit.shared.availability
     }
 
     /// Starts the first worker and loads the plugin.

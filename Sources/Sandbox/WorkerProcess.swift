@@ -82,7 +82,9 @@ final class WorkerProcess {
         let wanted = Int32(clamping: max(outputLimit + 1, 65536))
         var capacity = 65536
         for fd in [out[1], err[1]] {
-            let got = fcntl(fd, SANDPIT_F_SETPIPE_SZ, wanted)
+            // Past /proc/sys/fs/pipe-max-size (1 MiB) only root may go; then 1 MiB will do.
+            var got = fcntl(fd, SANDPIT_F_SETPIPE_SZ, wanted)
+            if got < 0 { got = fcntl(fd, SANDPIT_F_SETPIPE_SZ, Int32(1 << 20)) }
             capacity = got > 0 ? Int(got) : Int(fcntl(fd, SANDPIT_F_GETPIPE_SZ))
         }
         for fd in [out[0], err[0]] {

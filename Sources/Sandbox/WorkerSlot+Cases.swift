@@ -159,7 +159,7 @@ extension WorkerSlot {
         let hostLatency = Int64((now - headStartedAt) / 1000)
         let plausible = timing.check(
             caseID: head.trialCase.id, sent: head.sentAt, received: now, started: answer.startedNanos,
-            finished: answer.finishedNanos)
+            finished: answer.finishedNanos, bytes: answer.bytes.count + answer.stdout.count + answer.stderr.count)
         let service = plausible ? Int64((answer.finishedNanos - answer.startedNanos) / 1000) : hostLatency
         if plausible {
             claimedWindows.append((head.sequence, answer.startedNanos, answer.finishedNanos))

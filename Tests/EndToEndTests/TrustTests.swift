@@ -188,3 +188,45 @@ struct TrustTests {
         }
     }
 }
+
+extension TrustTests {
+    @Test func aWorkerThatClaimsLessTimeThanItsCPUUsedIsFlaggedAndNotGraded() throws {
+        let sandpit = try Sandpit()
+        let result = try sandpit.run(["run", Self.trust + "/trust-lie.so", "--limit", "50", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require((try result.json()["trials"] as? [[String: Any]])?.first)
+        let trial = try #require(report["trial"] as? [String: Any])
+        #expect(trial["timing_inconsistent"] as? Bool == true)
+        let notes = trial["timing_notes"] as? [String] ?? []
+        #expect(notes.contains { $0.contains("main thread used") }, "\(notes)")
+        let grades = (report["summary"] as? [String: Any])?["grades"] as? [String: String] ?? [:]
+        #expect(grades["latency_p95_ms"] == nil)
+        let shown = try sandpit.run(["show", "\(trial["id"] as? Int ?? 0)"])
+        #expect(shown.stdout.contains("timing_inconsistent"))
+    }
+
+    @Test func aLandlockDenialIsOnRecordAndTheTrialViolatedItsPolicy() throws {
+        let sandpit = try Sandpit()
+        let result = try sandpit.run(["run", Self.trust + "/trust-shadow.so", "--limit", "3", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require((try result.json()["trials"] as? [[String: Any]])?.first)
+        let trial = try #require(report["trial"] as? [String: Any])
+        let notes = trial["isolation_notes"] as? [String] ?? []
+        if let unobservable = notes.first(where: { $0.hasPrefix("landlock: denials not observable") }) {
+            // Never silence: the trial says it could not see them.
+            Issue.record("Landlock denials are not observable on this machine: \(unobservable)")
+            return
+        }
+        let events = try #require(report["safety_events"] as? [[String: Any]])
+        let denied = events.filter { $0["kind"] as? String == "denied_access" }
+        // /etc/hostname is outside the read set; Landlock refuses it once a case.
+        let hostname = denied.filter { ($0["detail"] as? String ?? "").contains("/etc/hostname") }
+        #expect(hostname.count == 3, "\(denied)")
+        #expect(
+            hostname.allSatisfy { $0["category"] as? String == "filesystem" && $0["syscall"] as? String == "openat" })
+        #expect(hostname.allSatisfy { $0["case_id"] is String })
+        let summary = try #require(report["summary"] as? [String: Any])
+        #expect(summary["denied_accesses"] as? Int ?? 0 >= 3)
+        #expect((summary["safety"] as? [String: Any])?["verdict"] as? String == "violated_policy")
+    }
+}

@@ -23,7 +23,7 @@ for mode in spaced dashed fullwidth lower nomacron escaped plus64 stderr stdout 
     upper=$(echo "$mode" | tr a-z A-Z)
     cc "${cc_flags[@]}" -DLEAK_"$upper" -DPLUGIN_NAME="\"leak-$mode\"" -o "$out/leak-$mode.so" "$here/leak.c"
 done
-for mode in busy100 slow deny3 stale_sink forge shadow hang; do
+for mode in busy100 slow deny3 stale_sink forge lie shadow hang; do
     upper=$(echo "$mode" | tr a-z A-Z)
     name=$(echo "trust-$mode" | tr _ -)
     cc "${cc_flags[@]}" -DTRUST_"$upper" -DPLUGIN_NAME="\"$name\"" -o "$out/$name.so" "$here/trust.c"

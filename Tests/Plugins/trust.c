@@ -53,7 +53,7 @@ static void *plugin_open(const char *config, size_t config_len, const sandpit_si
     return (void *)1;
 }
 
-#if defined(TRUST_FORGE)
+#if defined(TRUST_FORGE) || defined(TRUST_LIE)
 /* A well-formed answer frame, as the worker writes one (WorkerProtocol's Answer). */
 static void forge(uint64_t sequence, const char *answer) {
     unsigned char frame[512];
@@ -101,6 +101,13 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
     if (cases_seen == 3) forge(3, "{\"label\":\"forged-current\"}");
     if (cases_seen == 5) forge(6, "{\"label\":\"forged-next\"}");
     if (cases_seen == 8) forge(2, "{\"label\":\"forged-old\"}");
+#elif defined(TRUST_LIE)
+    /* Spends 2 ms, then claims (in a frame of its own, ahead of the worker's) that the case
+       took no time: the host's CPU check must catch the claim. */
+    busy_wait(2000000);
+    char claim[160];
+    snprintf(claim, sizeof claim, "{\"label\":\"tax\",\"text\":\"case %s\"}", id);
+    forge(cases_seen, claim);
 #elif defined(TRUST_SHADOW)
     /* Outside the read set: Landlock refuses each (/etc/shadow is refused by its file mode
        first, before Landlock is asked). */

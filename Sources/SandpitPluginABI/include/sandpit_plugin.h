@@ -1,7 +1,7 @@
 /*
  * sandpit plugin ABI, version 1.
  *
- * This header is the contract of shared/design/PLUGIN_ABI.md, field for field.
+ * This header is the contract of docs/PLUGIN_ABI.md, field for field.
  * Plugins built against it must keep loading in every release that says ABI 1:
  * never reorder, retype or remove a field here.
  */
@@ -18,7 +18,8 @@ extern "C" {
 #define SANDPIT_ABI_VERSION 1u
 
 /* Where a plugin writes bytes: an answer, or an error message.
-   The host owns it; it is valid only during the call it was passed to. */
+   The host owns it; it is valid only during the call it was passed to, and
+   writes through it after that call has returned are ignored. */
 typedef struct sandpit_sink {
     void *context;
     /* Appends len bytes. Returns 0, or -1 once the policy's output limit is
