@@ -42,10 +42,13 @@ final class CaseQueue: Sendable {
         self.interruption = interruption
     }
 
-    /// Why the run is stopping, if it is.
+    /// Why the run is stopping, if it is: the first reason stays (an abort that a SIGINT
+    /// follows is still an abort).
     var stopReason: StopReason? {
-        if interruption?.isInterrupted == true { return .interrupted }
-        return state.withLock { $0.stop }
+        state.withLock { state in
+            if state.stop == nil, interruption?.isInterrupted == true { state.stop = .interrupted }
+            return state.stop
+        }
     }
 
     var isEmpty: Bool {

@@ -7,16 +7,22 @@ extension WorkerSlot {
     /// one dies. Results go to `sink` in batches, at most `deliveryNanos` behind.
     func run(queue cases: CaseQueue, window: Int, sink: ResultSink) {
         var pending = PendingResults(sink: sink)
-        defer { pending.deliver() }
+        defer { pending.finish() }
         var retry: [InFlight] = []
 
         while true {
             if let stop = cases.stopReason {
                 abandon(stop, retry: retry, pending: &pending)
+                pending.addLate(loadEvents)
+                loadEvents = []
                 return
             }
             if process == nil {
                 if retry.isEmpty && cases.isEmpty { return }
+                // Loading can take seconds: what finished is committed first.
+                pending.addLate(loadEvents)
+                loadEvents = []
+                pending.deliver()
                 do {
                     // Workers started here (replacements, other slots) load with events of
                     // their own: they go with the results.
@@ -90,7 +96,14 @@ extension WorkerSlot {
             if let malformed, killReason == nil {
                 killReason = (.protocolError, "malformed frame from the worker (\(malformed))")
             }
-            collectLandlockDenials(pending: &pending)
+            now = Self.now()
+            // Every few ms, not every turn: these are system calls and a lock, and a case that
+            // floods its pipes or a denial's record can wait that long.
+            let housekeeping = now &- lastHousekeeping >= Self.housekeepingNanos
+            if housekeeping {
+                lastHousekeeping = now
+                collectLandlockDenials(pending: &pending)
+            }
             if !loadEvents.isEmpty {
                 // Denied between cases (a plugin thread while none ran): kept with the run.
                 pending.addLate(loadEvents)
@@ -101,7 +114,7 @@ extension WorkerSlot {
             if killReason == nil && !inFlight.isEmpty && now >= deadline {
                 killReason = (.timeout, "ran past the \(limits.wallSecondsPerCase) s wall-clock limit")
             }
-            if killReason == nil, let process, process.reaped == nil {
+            if housekeeping, killReason == nil, let process, process.reaped == nil {
                 // The worker collects each case's output after `run`; a case still writing
                 // past the allowance (or blocked on a full pipe) is stopped here.
                 let unread = process.unreadOutput
@@ -128,32 +141,37 @@ extension WorkerSlot {
     /// Matches an answer to the case it names. The worker answers in order, one case at a
     /// time, so only the head of the window can be answered; a frame for any other case, or
     /// a second one for a case already answered, was not written by the worker's loop (a
-    /// plugin can write frames on the socket): the case it names ends as `protocol_error`,
-    /// and no other case's answer or time moves.
+    /// plugin can write frames on the socket). The case it names ends as `protocol_error`
+    /// and stays in the window until the worker's own answer for it comes, so no other
+    /// case's answer, time or events move. A worker's newest answer is held until its next
+    /// frame: a second frame for the same case, which must come before that, still changes it.
     private func accept(_ answer: Answer, receivedAt now: UInt64, pending: inout PendingResults, queue: CaseQueue) {
         guard let position = inFlight.firstIndex(where: { $0.sequence == answer.sequence }) else {
-            let what = "an answer frame for case sequence \(answer.sequence), which is not in flight"
             if let earlier = recentlyFinished[answer.sequence] {
+                // One event per case: more copies of a frame say nothing new, and cost nothing.
+                guard duplicated.insert(answer.sequence).inserted else { return }
                 pending.amend(
                     index: earlier.index, caseID: earlier.caseID,
                     detail: "a second answer frame for this case (a plugin writing frames on the worker's socket?)")
-            } else if !inFlight.isEmpty {
-                inFlight[0].events.append(
-                    SafetyEvent(
-                        kind: .protocolError, caseID: inFlight[0].trialCase.id, detail: what, category: "other",
-                        phase: "run"))
+                return
+            } else {
+                let what = "an answer frame for case sequence \(answer.sequence), which was never sent"
+                pending.addLate([
+                    SafetyEvent(kind: .protocolError, caseID: nil, detail: what, category: "other", phase: "run")
+                ])
             }
+            noteForgedFrame()
             return
         }
         if position > 0 {
-            let item = inFlight.remove(at: position)
-            remember(item)
-            let detail = "answered before the \(position) case(s) sent ahead of it: a frame the worker did not write"
-            pending.add(
-                result(for: item, outcome: .protocolError, detail: detail, latency: 0, answer: answer.bytes),
-                queue: queue)
+            if inFlight[position].forged == nil {
+                inFlight[position].forged =
+                    "answered before the \(position) case(s) sent ahead of it: a frame the worker did not write"
+            }
+            noteForgedFrame()
             return
         }
+        pending.release()
         let head = inFlight.removeFirst()
         remember(head)
         let hostLatency = Int64((now - headStartedAt) / 1000)
@@ -167,8 +185,28 @@ extension WorkerSlot {
         }
         var finished = finish(head, answer: answer, latency: service)
         finished.hostLatencyMicros = hostLatency
-        pending.add(finished, queue: queue)
+        if let forged = head.forged { finished = markForged(finished, forged) }
+        pending.hold(finished, queue: queue)
         startHead(at: now)
+    }
+
+    /// The case `result` names had a frame the worker did not write.
+    private func markForged(_ result: CaseResult, _ detail: String) -> CaseResult {
+        var result = result
+        result.outcome = .protocolError
+        result.detail = detail
+        result.events.append(
+            SafetyEvent(kind: .protocolError, caseID: result.caseID, detail: detail, category: "other", phase: "run"))
+        return result
+    }
+
+    /// Counts frames the worker's loop did not write; past a few, the worker is stopped: each
+    /// one is an event to store, and a plugin could write millions.
+    private func noteForgedFrame() {
+        forgedFrames += 1
+        if forgedFrames > Self.forgedFrameLimit && killReason == nil {
+            killReason = (.protocolError, "more than \(Self.forgedFrameLimit) answer frames the worker did not write")
+        }
     }
 
     /// Keeps what is needed to recognise a later frame for a finished case.
@@ -176,16 +214,21 @@ extension WorkerSlot {
         recentlyFinished[item.sequence] = (item.index, item.trialCase.id)
         if recentlyFinished.count > 4096 {
             let oldest = recentlyFinished.keys.sorted().prefix(2048)
-            for key in oldest { recentlyFinished[key] = nil }
+            for key in oldest {
+                recentlyFinished[key] = nil
+                duplicated.remove(key)
+            }
         }
     }
 
     /// Ends the slot's part of a stopped run: an interrupted one drops what is in flight (to
     /// be resumed), an aborted one records it as not run.
     private func abandon(_ stop: StopReason, retry: [InFlight], pending: inout PendingResults) {
+        pending.release()
         if let process {
             process.terminate()
             recordUsage(process)
+            collectLandlockDenials(pending: &pending, exited: process.pid)
         }
         process = nil
         let open = inFlight + retry
@@ -203,6 +246,14 @@ extension WorkerSlot {
         let reason = killReason
         var status: ExitStatus?
         var peakRSS: UInt64 = 0
+        // The case the worker says was running when it died (or was killed): with frames a
+        // plugin forged, that need not be the head of the window.
+        let running = killedSequence ?? process?.runningSequence ?? 0
+        killedSequence = nil
+        pending.release()
+        if let index = inFlight.firstIndex(where: { $0.sequence == running }), index > 0 {
+            inFlight.insert(inFlight.remove(at: index), at: 0)
+        }
         if let process {
             // What the worker wrote before it died still belongs to the running case.
             if process.reaped == nil {
@@ -225,12 +276,18 @@ extension WorkerSlot {
         socketReadable = false
         if let deadPID { collectLandlockDenials(pending: &pending, exited: deadPID) }
         guard !inFlight.isEmpty else { return [] }
-        let head = inFlight.removeFirst()
+        let position = inFlight.firstIndex { $0.sequence == running } ?? 0
+        let head = inFlight.remove(at: position)
         remember(head)
         let latency = Int64((Self.now() - headStartedAt) / 1000)
         let (outcome, detail) = reason ?? classify(status, peakRSS: peakRSS)
         var dead = result(for: head, outcome: outcome, detail: detail, latency: latency)
         dead.hostLatencyMicros = latency
+        if let forged = head.forged {
+            dead.events.append(
+                SafetyEvent(
+                    kind: .protocolError, caseID: head.trialCase.id, detail: forged, category: "other", phase: "run"))
+        }
         pending.add(dead, queue: queue)
         let rest = inFlight
         inFlight = []

@@ -32,11 +32,12 @@ extension WorkerSlot {
             if audit.sync(pid: pid, timeoutMilliseconds: 300), let counted = audit.deallocatedCount(pid: pid),
                 counted > seen
             {
-                loadEvents.append(
+                pending.addLate([
                     SafetyEvent(
                         kind: .deniedAccess, caseID: nil,
                         detail: "Landlock denied \(counted - seen) more access(es) the audit log did not report",
-                        category: "filesystem", phase: phase == .loading ? "load" : "run"))
+                        category: "filesystem", phase: readyRealtimeMillis == .max ? "load" : "run")
+                ])
             }
             audit.finish(pid: pid)
             landlockSeen[pid] = nil
@@ -87,7 +88,7 @@ extension WorkerSlot {
             event.caseID = inFlight[0].trialCase.id
             inFlight[0].events.append(event)
         } else {
-            loadEvents.append(event)
+            pending.addLate([event])
         }
     }
 }

@@ -44,15 +44,23 @@ extension WorkerSlot {
             case .kill:
                 recordDenial(name: name, number: note.syscall_nr, arguments: arguments, errno: nil)
                 killReason = (.killedByPolicy, "\(name ?? "syscall \(note.syscall_nr)") is forbidden by the policy")
-                process.terminate()
+                killNow(process)
                 return
             }
             if denials > Self.denialLimit && killReason == nil {
                 killReason = (.killedByPolicy, "more than \(Self.denialLimit) denied system calls")
-                process.terminate()
+                killNow(process)
                 return
             }
         }
+    }
+
+    /// Kills the worker but leaves its socket open: answers it sent before dying are still
+    /// read, and the case it was running (from the page, read first) takes the blame.
+    func killNow(_ process: WorkerProcess) {
+        killedSequence = process.runningSequence
+        kill(-process.pid, SIGKILL)
+        kill(process.pid, SIGKILL)
     }
 
     func decide(name: String?, number: Int32, arguments: [UInt64], pid: pid_t) -> Decision {
@@ -97,7 +105,10 @@ extension WorkerSlot {
             : code.map { $0 == EPERM ? "denied with EPERM" : "denied with errno \($0)" } ?? "worker killed"
         // The calling thread is blocked in the call, so the page says which case made it.
         let running = process?.runningSequence ?? 0
-        let position = inFlight.firstIndex { $0.sequence == running } ?? (inFlight.isEmpty ? nil : 0)
+        // 0 is between cases: a plugin thread, charged to no case. No page at all: the head.
+        let position =
+            process?.page == nil
+            ? (inFlight.isEmpty ? nil : 0) : running == 0 ? nil : inFlight.firstIndex { $0.sequence == running } ?? 0
         let event = SafetyEvent(
             kind: observed ? .observedSyscall : .deniedSyscall, caseID: position.map { inFlight[$0].trialCase.id },
             syscall: name ?? "syscall_\(number)",

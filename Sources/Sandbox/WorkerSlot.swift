@@ -33,6 +33,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
         var events: [SafetyEvent] = []
+        /// Set when a frame the worker did not write claimed this case: it ends `protocol_error`.
+        var forged: String?
     }
 
     let index: Int
@@ -58,6 +60,16 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     /// When the current worker became ready, on the clock audit records are stamped with:
     /// a Landlock denial stamped before it happened while the plugin loaded.
     var readyRealtimeMillis: Int64 = .max
+    /// Answer frames the worker's loop did not write for cases not in flight, or out of order.
+    var forgedFrames = 0
+    /// Finished cases a second frame has already been recorded for.
+    var duplicated: Set<UInt64> = []
+    static let forgedFrameLimit = 16
+    /// The running case at the moment the host decided to kill the worker.
+    var killedSequence: UInt64?
+    /// When the run loop last watched the pipes and read Landlock denials.
+    var lastHousekeeping: UInt64 = 0
+    static let housekeepingNanos: UInt64 = 5_000_000
     /// Landlock denials read so far for each live worker, to compare with the kernel's count.
     var landlockSeen: [pid_t: Int] = [:]
     /// Events seen while no case was running (loading).
@@ -127,6 +139,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
         outgoing = []
         outgoingOffset = 0
         killReason = nil
+        killedSequence = nil
+        forgedFrames = 0
         denials = 0
         peakVirtualBytes = 0
         loadEvents = []

@@ -22,8 +22,15 @@ struct CaseOutput {
         stdout.removeAll(keepingCapacity: true)
         stderr.removeAll(keepingCapacity: true)
         truncated = false
-        drain(Self.stdoutReader, isStdout: true, limit: limit)
-        drain(Self.stderrReader, isStdout: false, limit: limit)
+        // One poll says whether either pipe holds anything: most cases print nothing, and
+        // two empty reads would cost twice the system calls.
+        var fds = [
+            pollfd(fd: Self.stdoutReader, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: Self.stderrReader, events: Int16(POLLIN), revents: 0),
+        ]
+        guard poll(&fds, 2, 0) > 0 else { return }
+        if fds[0].revents != 0 { drain(Self.stdoutReader, isStdout: true, limit: limit) }
+        if fds[1].revents != 0 { drain(Self.stderrReader, isStdout: false, limit: limit) }
     }
 
     private mutating func drain(_ fd: Int32, isStdout: Bool, limit: Int) {

@@ -2,11 +2,11 @@ import SandpitPluginABI
 
 /// The buffer behind the `sandpit_sink` a plugin writes an answer or message into.
 ///
-/// Each call gets a sink struct of its own, taken in turn from a ring of 4096, whose
-/// `context` is a fresh token; `write` appends only while that token is the current one.
-/// A sink kept past its call therefore keeps its dead token: the struct it points at is
-/// not reused for another call until 4095 more calls have been made. (One struct reused
-/// on the stack meant that an old sink pointer read the current call's token.)
+/// Each call gets a sink struct of its own, never used for another call, whose `context` is
+/// a fresh token; `write` appends only while that token is the current one. A sink kept
+/// past its call therefore keeps its dead token for good. (One struct reused on the stack
+/// meant that an old sink pointer read the current call's token.) The structs cost 16 bytes
+/// a call, allocated 4096 at a time and never freed: the plugin may hold any of them.
 enum SinkBuffer {
     // Only the worker's single thread calls into the plugin; a plugin thread that writes
     // through a stale sink is turned away by the token check. A plugin thread racing a
@@ -15,17 +15,10 @@ enum SinkBuffer {
     nonisolated(unsafe) static var limit = 0
     nonisolated(unsafe) static var overflowed = false
     nonisolated(unsafe) static var token: UInt = 0
-    nonisolated(unsafe) static var nextSlot = 0
+    nonisolated(unsafe) static var chunk: UnsafeMutablePointer<sandpit_sink>?
+    nonisolated(unsafe) static var usedInChunk = chunkSize
 
-    /// How many calls go by before a sink struct is handed out again.
-    static let ringSize = 4096
-    // Allocated once and never freed: the plugin may hold pointers into it for the
-    // worker's whole life. Token 0 is never current, so an unused slot accepts nothing.
-    nonisolated(unsafe) static let ring: UnsafeMutablePointer<sandpit_sink> = {
-        let ring = UnsafeMutablePointer<sandpit_sink>.allocate(capacity: ringSize)
-        ring.initialize(repeating: sandpit_sink(context: nil, write: write), count: ringSize)
-        return ring
-    }()
+    static let chunkSize = 4096
 
     static let write: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int) -> Int32 = {
         context, data, length in
@@ -51,8 +44,14 @@ enum SinkBuffer {
         self.limit = limit
         token &+= 1
         if token == 0 { token = 1 }
-        let slot = ring + nextSlot
-        nextSlot = (nextSlot + 1) % ringSize
+        if usedInChunk == chunkSize {
+            let fresh = UnsafeMutablePointer<sandpit_sink>.allocate(capacity: chunkSize)
+            fresh.initialize(repeating: sandpit_sink(context: nil, write: write), count: chunkSize)
+            chunk = fresh
+            usedInChunk = 0
+        }
+        let slot = chunk! + usedInChunk
+        usedInChunk += 1
         slot.pointee = sandpit_sink(context: UnsafeMutableRawPointer(bitPattern: token), write: write)
         return UnsafePointer(slot)
     }

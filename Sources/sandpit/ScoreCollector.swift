@@ -10,7 +10,6 @@ final class ScoreCollector: Sendable {
     private struct State {
         var scored: [ScoredCase] = []
         var latencies: [Int64] = []
-        var denials = 0
         var storeError: StoreError?
     }
 
@@ -29,8 +28,6 @@ final class ScoreCollector: Sendable {
     var scored: [ScoredCase] { state.withLock { $0.scored } }
     /// Service times of the cases the plugin answered, in microseconds.
     var latencies: [Int64] { state.withLock { $0.latencies } }
-    /// Denied calls and accesses charged to cases.
-    var denials: Int { state.withLock { $0.denials } }
     /// The first store failure; batches after it are not written.
     var storeError: StoreError? { state.withLock { $0.storeError } }
 
@@ -40,11 +37,9 @@ final class ScoreCollector: Sendable {
         var records: [CaseRecord] = []
         var leaks: [LeakRecord] = []
         var scoredBatch: [ScoredCase] = []
-        var denials = batch.lateEvents.filter(\.kind.isDenial).count
         for result in batch.results {
             var record = TrialRecorder.caseRecord(trialID, result)
             let caseDenials = result.events.filter(\.kind.isDenial).count
-            denials += caseDenials
             if result.outcome != .notRun, let fixture = fixtures[result.caseID] {
                 let score = ScoredCase.score(
                     fixture, outcome: result.outcome.rawValue, answer: record.answer, stdout: record.stdout,
@@ -71,7 +66,6 @@ final class ScoreCollector: Sendable {
         state.withLock { state in
             state.scored += scoredBatch
             state.latencies += timed
-            state.denials += denials
         }
     }
 }

@@ -130,13 +130,15 @@ struct TrialRecorder {
         // again from what was stored (scoring is deterministic).
         var scored = collector.scored
         var latencies = collector.latencies
-        var denied = collector.denials + loaded.events.filter(\.kind.isDenial).count
         if !done.isEmpty {
             let earlier = try rescore(trialID: trialID, done: done, fixtures: fixtureByID)
             scored += earlier.scored
             latencies += earlier.latencies
-            denied += earlier.denials
         }
+        // Every denial the trial holds, from every session of it, loading and between cases too.
+        let denied = try stored { () throws(StoreError) in try store.events(trial: trialID) }.filter {
+            SafetyEvent.Kind(rawValue: $0.kind)?.isDenial == true
+        }.count
         let latencyP95 = trial.timingInconsistent ? nil : LatencySummary(micros: latencies).p95
         let score = TrialScore(cases: scored, deniedSyscalls: denied, latencyP95: latencyP95, bands: bands)
         if case .aborted(let reason) = statistics.stop {
@@ -154,7 +156,7 @@ struct TrialRecorder {
 
     /// Scores the cases a trial stored before it was resumed, from the store.
     private func rescore(trialID: Int64, done: Set<String>, fixtures: [String: PreparedCase]) throws
-        -> (scored: [ScoredCase], latencies: [Int64], denials: Int)
+        -> (scored: [ScoredCase], latencies: [Int64])
     {
         let records = try stored { () throws(StoreError) in try store.cases(trial: trialID) }
         let events = try stored { () throws(StoreError) in try store.events(trial: trialID) }
@@ -164,9 +166,7 @@ struct TrialRecorder {
         ).mapValues(\.count)
         var scored: [ScoredCase] = []
         var latencies: [Int64] = []
-        var denials = 0
         for record in records where done.contains(record.caseId) {
-            denials += denialsByCase[record.caseId] ?? 0
             guard let outcome = Outcome(rawValue: record.outcome), outcome != .notRun,
                 let fixture = fixtures[record.caseId]
             else { continue }
@@ -176,7 +176,7 @@ struct TrialRecorder {
                     fixture, outcome: record.outcome, answer: record.answer, stdout: record.stdout,
                     stderr: record.stderr, deniedSyscalls: denialsByCase[record.caseId] ?? 0))
         }
-        return (scored, latencies, denials)
+        return (scored, latencies)
     }
 
     /// Policy and machine problems stop the run; plugin problems fail this trial only.

@@ -84,7 +84,7 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
 #if defined(TRUST_BUSY100)
     busy_wait(100000);
 #elif defined(TRUST_SLOW)
-    busy_wait(5000000);
+    busy_wait(10000000);
 #elif defined(TRUST_DENY3)
     /* Three denied calls and one line of stdout per case, wherever the case is in the window. */
     for (int i = 0; i < 3; i++) socket(AF_INET, SOCK_STREAM, 0);
@@ -101,6 +101,12 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
     if (cases_seen == 3) forge(3, "{\"label\":\"forged-current\"}");
     if (cases_seen == 5) forge(6, "{\"label\":\"forged-next\"}");
     if (cases_seen == 8) forge(2, "{\"label\":\"forged-old\"}");
+    if (cases_seen == 10) {
+        /* Forged, then a pause long enough for the host to have stored the case if it kept
+           nothing back. */
+        forge(10, "{\"label\":\"forged-then-slow\"}");
+        usleep(400000);
+    }
 #elif defined(TRUST_LIE)
     /* Spends 2 ms, then claims (in a frame of its own, ahead of the worker's) that the case
        took no time: the host's CPU check must catch the claim. */
