@@ -39,8 +39,12 @@ extension LandlockAudit {
         /// AUDIT_LANDLOCK_DOMAIN `status=deallocated`: the domain is gone, after `denials`
         /// denials in all, logged or not.
         case deallocated(domain: UInt64, denials: Int)
-        /// AUDIT_SYSCALL: the system call of event `serial`.
-        case syscall(serial: UInt64, number: Int32)
+        /// AUDIT_SYSCALL: the system call of event `serial`, who made it and what it returned.
+        case syscall(serial: UInt64, number: Int32, pid: pid_t?, exit: Int64?, millis: Int64)
+        /// AUDIT_PATH: a path event `serial` resolved.
+        case path(serial: UInt64, name: String)
+        /// AUDIT_EOE: event `serial` has no more records.
+        case endOfEvent(serial: UInt64)
         /// A sync marker a LandlockAudit in process `pid` sent (AUDIT_TRUSTED_APP).
         case marker(pid: pid_t, token: UInt64)
     }
@@ -51,7 +55,7 @@ extension LandlockAudit {
     /// The record types the reader uses; the rest (PROCTITLE, EOE, ...) are skipped unread.
     static let wantedTypes: Set<UInt16> = [
         UInt16(SANDPIT_AUDIT_LANDLOCK_ACCESS), UInt16(SANDPIT_AUDIT_LANDLOCK_DOMAIN), UInt16(SANDPIT_AUDIT_SYSCALL),
-        UInt16(SANDPIT_AUDIT_TRUSTED_APP),
+        UInt16(SANDPIT_AUDIT_TRUSTED_APP), UInt16(SANDPIT_AUDIT_PATH), UInt16(SANDPIT_AUDIT_EOE),
     ]
 
     /// Parses one record: the text after the netlink header, such as
@@ -91,13 +95,28 @@ extension LandlockAudit {
             default: return nil
             }
         case SANDPIT_AUDIT_SYSCALL:
-            // The second field: no need to split the whole (long) record.
             var number: Int32?
+            var pid: pid_t?
+            var exit: Int64?
             forEachField(body) { key, value in
-                if key == "syscall" { number = Int32(value) }
-                return key != "syscall"
+                switch key {
+                case "syscall": number = Int32(value)
+                case "exit": exit = Int64(value)
+                case "pid": pid = pid_t(value)
+                default: break
+                }
+                return pid == nil  // pid comes after syscall and exit
             }
-            return number.map { .syscall(serial: serial, number: $0) }
+            return number.map { .syscall(serial: serial, number: $0, pid: pid, exit: exit, millis: millis) }
+        case SANDPIT_AUDIT_PATH:
+            var name: String?
+            forEachField(body) { key, value in
+                if key == "name" { name = untrustedString(value) }
+                return name == nil && key != "inode"
+            }
+            return name.map { .path(serial: serial, name: $0) }
+        case SANDPIT_AUDIT_EOE:
+            return .endOfEvent(serial: serial)
         case SANDPIT_AUDIT_TRUSTED_APP:
             guard let range = body.firstRange(of: markerKey) else { return nil }
             let rest = body[range.upperBound...].prefix { $0.isNumber || $0 == "." }
@@ -211,6 +230,10 @@ extension LandlockAudit {
         var pending: [(domain: UInt64, denial: LandlockDenial)] = []
         /// Serials of recent held denials, for the SYSCALL record that closes their event.
         var recent: [(serial: UInt64, pid: pid_t)] = []
+        /// Opens a watched worker failed with EACCES that no Landlock record explains (the
+        /// file's own permissions refused them), waiting for their PATH and end records.
+        var refusals: [UInt64: LandlockDenial] = [:]
+        var refusalOwners: [UInt64: pid_t] = [:]
         /// The highest sync marker of this process read so far.
         var markerSeen: UInt64 = 0
         /// Times the socket's receive buffer overflowed (records lost).
@@ -241,8 +264,18 @@ extension LandlockAudit {
                 pending.removeAll { $0.domain == domain }
                 // Domain ids are never reused, so the owner entry can go.
                 if let pid = owners.removeValue(forKey: domain) { watches[pid]?.deallocated[domain] = denials }
-            case .syscall(let serial, let number):
-                guard let index = recent.firstIndex(where: { $0.serial == serial }) else { return }
+            case .syscall(let serial, let number, let pid, let exit, let millis):
+                guard let index = recent.firstIndex(where: { $0.serial == serial }) else {
+                    // Not a Landlock denial: an open the file's permissions refused (the exit
+                    // rule LandlockAudit adds reports those), if a watched worker made it.
+                    if exit == -13, let pid, watches[pid] != nil, refusals.count < 1024 {
+                        refusals[serial] = LandlockDenial(
+                            blockers: ["permissions"], path: nil, detail: "", realtimeMillis: millis, serial: serial,
+                            syscall: number)
+                        refusalOwners[serial] = pid
+                    }
+                    return
+                }
                 let pid = recent.remove(at: index).pid
                 guard var denials = watches[pid]?.denials else { return }
                 watches[pid]?.denials = []  // keeps the array uniquely referenced while patching
@@ -251,6 +284,13 @@ extension LandlockAudit {
                     denials[position].syscall = number
                 }
                 watches[pid]?.denials = denials
+            case .path(let serial, let name):
+                if refusals[serial] != nil && refusals[serial]?.path == nil { refusals[serial]?.path = name }
+            case .endOfEvent(let serial):
+                guard let refusal = refusals.removeValue(forKey: serial),
+                    let pid = refusalOwners.removeValue(forKey: serial)
+                else { return }
+                hold(refusal, for: pid, heldLimit: heldLimit)
             case .marker(let sender, let token):
                 if sender == ownPid { markerSeen = max(markerSeen, token) }
             }

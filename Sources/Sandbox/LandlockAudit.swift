@@ -209,6 +209,36 @@ extension LandlockAudit {
         var reason: String
     }
 
+    /// The uid a worker runs as when sandpit is root (see `WorkerLaunch`).
+    static let workerUID: UInt32 = 65534
+
+    /// Adds (once per boot: the kernel answers EEXIST after) the audit rule that reports an
+    /// `open`, `openat` or `openat2` by the worker's uid failing with EACCES. A file whose mode
+    /// forbids it (`/etc/shadow`) is refused before Landlock is asked, so only this rule makes
+    /// such a read visible. Other processes of that uid are reported too; the reader drops
+    /// every record of a pid it does not watch.
+    static func addRefusalRule() {
+        // struct audit_rule_data: flags, action, field_count, mask[64], fields[64], values[64],
+        // fieldflags[64], buflen.
+        var words = [UInt32](repeating: 0, count: 3 + 64 * 4 + 1)
+        words[0] = 0x04  // AUDIT_FILTER_EXIT
+        words[1] = 2  // AUDIT_ALWAYS
+        let fields: [(UInt32, UInt32)] = [
+            (11, 0xC000_003E),  // AUDIT_ARCH == x86_64
+            (1, workerUID),  // AUDIT_UID
+            (103, UInt32(bitPattern: -13)),  // AUDIT_EXIT == -EACCES
+        ]
+        words[2] = UInt32(fields.count)
+        for number in [2, 257, 437] { words[3 + number / 32] |= 1 << UInt32(number % 32) }  // open, openat, openat2
+        for (i, (field, value)) in fields.enumerated() {
+            words[3 + 64 + i] = field
+            words[3 + 128 + i] = value
+            words[3 + 192 + i] = 0x4000_0000  // AUDIT_EQUAL
+        }
+        let payload = words.withUnsafeBytes { Array($0) }
+        _ = request(UInt16(SANDPIT_AUDIT_ADD_RULE), payload, reply: nil)
+    }
+
     /// The kernel's audit backlog the reader asks for (records queued before any is dropped).
     static let backlogLimit: UInt32 = 8192
 
@@ -260,6 +290,7 @@ extension LandlockAudit {
             change.backlog_limit = backlogLimit
             _ = request(UInt16(SANDPIT_AUDIT_SET), withUnsafeBytes(of: change) { Array($0) }, reply: nil)
         }
+        addRefusalRule()
         let token = numbers.add(1, ordering: .relaxed).newValue
         if sendMarker(token) != 0 { return closing("marking how far the log was read needs root / CAP_AUDIT_WRITE") }
         if !awaitMarker(token, on: fd) {

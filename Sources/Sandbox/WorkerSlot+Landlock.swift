@@ -48,6 +48,9 @@ extension WorkerSlot {
         for denial in denials {
             let what = denial.blockers.joined(separator: ",")
             var detail = "Landlock denied \(what)"
+            if denial.blockers == ["permissions"] {
+                detail = "refused by file permissions, before Landlock was asked,"
+            }
             if let path = denial.path {
                 detail += " on \(path)"
             } else if !denial.detail.isEmpty {

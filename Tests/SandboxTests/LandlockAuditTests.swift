@@ -111,7 +111,30 @@ import Testing
         #expect(LandlockAudit.parse(type: 1424, text: Self.recorded[1].1) == .allocated(domain: 0x12af0e430, pid: 5612))
         #expect(
             LandlockAudit.parse(type: 1424, text: Self.recorded[7].1) == .deallocated(domain: 0x12af0e430, denials: 2))
-        #expect(LandlockAudit.parse(type: 1300, text: Self.recorded[2].1) == .syscall(serial: 3, number: 257))
+        #expect(
+            LandlockAudit.parse(type: 1300, text: Self.recorded[2].1)
+                == .syscall(serial: 3, number: 257, pid: 5612, exit: -13, millis: 1_796_158_631_943))
+        let path =
+            #"audit(1796158631.943:9): item=0 name="/etc/shadow" inode=818 dev=fe:00 mode=0100640 nametype=NORMAL"#
+        #expect(LandlockAudit.parse(type: 1302, text: Substring(path)) == .path(serial: 9, name: "/etc/shadow"))
+        #expect(LandlockAudit.parse(type: 1320, text: "audit(1796158631.943:9): ") == .endOfEvent(serial: 9))
+    }
+
+    @Test func anOpenTheFilesModeRefusedIsHeldForItsWorker() {
+        let audit = LandlockAudit(heldLimit: 10)
+        audit.watch(pid: 700)
+        let syscall =
+            "audit(1796158700.100:50): arch=c000003e syscall=257 success=no exit=-13 a0=ffffff9c ppid=1 pid=700"
+        audit.receive(type: 1300, text: Substring(syscall))
+        audit.receive(type: 1302, text: #"audit(1796158700.100:50): item=0 name="/etc/shadow" inode=818"#)
+        audit.receive(type: 1320, text: "audit(1796158700.100:50): ")
+        // Someone else's refusal is dropped.
+        audit.receive(type: 1300, text: "audit(1796158700.100:51): arch=c000003e syscall=257 success=no exit=-13 pid=9")
+        audit.receive(type: 1320, text: "audit(1796158700.100:51): ")
+        let held = audit.take(pid: 700)
+        #expect(held.count == 1)
+        #expect(held.first?.path == "/etc/shadow" && held.first?.blockers == ["permissions"])
+        #expect(held.first?.syscall == 257)
         let marker =
             "audit(1796158820.351:20): pid=42 uid=0 auid=4294967295 ses=4294967295 msg='sandpit-landlock-sync=42.7'"
         #expect(LandlockAudit.parse(type: 1121, text: Substring(marker)) == .marker(pid: 42, token: 7))
@@ -119,7 +142,8 @@ import Testing
 
     @Test func otherAndMalformedRecordsAreIgnored() {
         #expect(LandlockAudit.parse(type: 1327, text: Self.recorded[3].1) == nil)
-        #expect(LandlockAudit.parse(type: 1320, text: Self.recorded[4].1) == nil)
+        // EOE ends an event (a refused open waits for it); PROCTITLE and the rest say nothing.
+        #expect(LandlockAudit.parse(type: 1320, text: Self.recorded[4].1) == .endOfEvent(serial: 3))
         #expect(LandlockAudit.parse(type: 1423, text: "audit(1796158631.943") == nil)
         #expect(LandlockAudit.parse(type: 1423, text: "audit(1796158631.943:3): blockers=fs.read_file") == nil)
         #expect(LandlockAudit.parse(type: 1424, text: "audit(1.000:1): domain=zz status=allocated pid=1") == nil)
