@@ -58,7 +58,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     /// denial, which the kernel timestamps, is charged.
     var claimedWindows: [(sequence: UInt64, started: UInt64, finished: UInt64)] = []
     /// When the current worker became ready, on the clock audit records are stamped with:
-    /// a Landlock denial stamped before it happened while the plugin loaded.
+    /// a Landlock denial stamped before it happened while the plugin loaded (one stamped in
+    /// the same tick is charged to a case).
     var readyRealtimeMillis: Int64 = .max
     /// Answer frames the worker's loop did not write for cases not in flight, or out of order.
     var forgedFrames = 0
@@ -110,9 +111,11 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
         Int(clamping: limits.answerBytes) + Int(clamping: limits.outputBytes) + 64 * 1024
     }
 
+    /// The coarse realtime clock in milliseconds: the one audit records are stamped with, so
+    /// a record stamped before this reading was made before it.
     static func realtimeMillis() -> Int64 {
         var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
+        clock_gettime(CLOCK_REALTIME_COARSE, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 

@@ -275,49 +275,22 @@ public struct Answer: Sendable, Equatable {
         case outputLimit = 2
     }
 
-    public var status: Status
-    /// What `run` returned.
-    public var returnCode: Int32
-    /// The ``CaseRequest`` sequence number this answers.
-    public var sequence: UInt64
-    /// `CLOCK_MONOTONIC` in nanoseconds just before `run` was called and just after it returned.
-    public var startedNanos: UInt64
-    public var finishedNanos: UInt64
-    /// More stdout and stderr was written than the worker's output limit; the rest was dropped.
-    public var outputTruncated: Bool
-    /// The answer (or message) the plugin wrote.
-    public var bytes: [UInt8]
-    /// What the plugin wrote to stdout and stderr while `run` ran (and since the last answer).
-    public var stdout: [UInt8]
-    public var stderr: [UInt8]
-
-    public init(
-        status: Status, returnCode: Int32, sequence: UInt64, startedNanos: UInt64, finishedNanos: UInt64,
-        outputTruncated: Bool = false, bytes: [UInt8], stdout: [UInt8] = [], stderr: [UInt8] = []
-    ) {
-        self.status = status
-        self.returnCode = returnCode
-        self.sequence = sequence
-        self.startedNanos = startedNanos
-        self.finishedNanos = finishedNanos
-        self.outputTruncated = outputTruncated
-        self.bytes = bytes
-        self.stdout = stdout
-        self.stderr = stderr
-    }
-
     /// The fields of an answer frame before its three byte strings.
-    public struct Header {
+    public struct Header: Sendable, Equatable {
         public var status: Status
+        /// What `run` returned.
         public var returnCode: Int32
+        /// The ``CaseRequest`` sequence number this answers.
         public var sequence: UInt64
+        /// `CLOCK_MONOTONIC` in nanoseconds just before `run` was called and just after it returned.
         public var startedNanos: UInt64
         public var finishedNanos: UInt64
+        /// More stdout and stderr was written than the worker's output limit; the rest was dropped.
         public var outputTruncated: Bool
 
         public init(
             status: Status, returnCode: Int32, sequence: UInt64, startedNanos: UInt64, finishedNanos: UInt64,
-            outputTruncated: Bool
+            outputTruncated: Bool = false
         ) {
             self.status = status
             self.returnCode = returnCode
@@ -326,6 +299,27 @@ public struct Answer: Sendable, Equatable {
             self.finishedNanos = finishedNanos
             self.outputTruncated = outputTruncated
         }
+    }
+
+    public var header: Header
+    /// The answer (or message) the plugin wrote.
+    public var bytes: [UInt8]
+    /// What the plugin wrote to stdout and stderr while `run` ran (and since the last answer).
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+
+    public var status: Status { header.status }
+    public var returnCode: Int32 { header.returnCode }
+    public var sequence: UInt64 { header.sequence }
+    public var startedNanos: UInt64 { header.startedNanos }
+    public var finishedNanos: UInt64 { header.finishedNanos }
+    public var outputTruncated: Bool { header.outputTruncated }
+
+    public init(_ header: Header, bytes: [UInt8], stdout: [UInt8] = [], stderr: [UInt8] = []) {
+        self.header = header
+        self.bytes = bytes
+        self.stdout = stdout
+        self.stderr = stderr
     }
 
     /// Appends the frame's wire form without building an intermediate payload.
@@ -356,9 +350,6 @@ public struct Answer: Sendable, Equatable {
     /// This answer's frame.
     public var frame: Frame {
         var out: [UInt8] = []
-        let header = Header(
-            status: status, returnCode: returnCode, sequence: sequence, startedNanos: startedNanos,
-            finishedNanos: finishedNanos, outputTruncated: outputTruncated)
         bytes.withUnsafeBytes { b in
             stdout.withUnsafeBytes { o in
                 stderr.withUnsafeBytes { e in Self.encode(header, bytes: b, stdout: o, stderr: e, into: &out) }
@@ -371,12 +362,9 @@ public struct Answer: Sendable, Equatable {
         guard frame.kind == .answer else { throw .malformedPayload(frame.kind) }
         var r = WireReader(frame)
         guard let status = Status(rawValue: try r.readUInt8()) else { throw .malformedPayload(frame.kind) }
-        self.status = status
-        returnCode = try r.readInt32()
-        sequence = try r.readUInt64()
-        startedNanos = try r.readUInt64()
-        finishedNanos = try r.readUInt64()
-        outputTruncated = try r.readBool()
+        header = Header(
+            status: status, returnCode: try r.readInt32(), sequence: try r.readUInt64(),
+            startedNanos: try r.readUInt64(), finishedNanos: try r.readUInt64(), outputTruncated: try r.readBool())
         bytes = try r.readBytes()
         stdout = try r.readBytes()
         stderr = try r.readBytes()
