@@ -180,7 +180,8 @@ extension WorkerSlot {
             finished: answer.finishedNanos, bytes: answer.bytes.count + answer.stdout.count + answer.stderr.count)
         let service = plausible ? Int64((answer.finishedNanos - answer.startedNanos) / 1000) : hostLatency
         if plausible {
-            claimedWindows.append((head.sequence, answer.startedNanos, answer.finishedNanos))
+            claimedWindows.append(
+                (head.sequence, answer.header.startedCoarseMillis, answer.header.finishedCoarseMillis))
             if claimedWindows.count > 512 { claimedWindows.removeFirst(256) }
         }
         var finished = finish(head, answer: answer, latency: service)

@@ -71,20 +71,14 @@ extension WorkerSlot {
     }
 
     /// Finds the case a denial stamped `realtimeMillis` belongs to, and records it there.
+    ///
+    /// The stamp and the worker's readings around `run` come from the same coarse clock, so a
+    /// denial made during a case lies within that case's readings; when several cases share
+    /// the tick, the first of them is charged.
     private func charge(_ event: inout SafetyEvent, at realtimeMillis: Int64, pending: inout PendingResults) {
-        var realtime = timespec()
-        clock_gettime(CLOCK_REALTIME, &realtime)
-        let offset = Int64(realtime.tv_sec) * 1_000_000_000 + Int64(realtime.tv_nsec) - Int64(Self.now())
-        let stamped = realtimeMillis * 1_000_000 - offset
-        // The coarse clock lags the event by up to a tick: the event is in [stamped, stamped + 5 ms).
-        let from = stamped - 1_000_000
-        let until = stamped + 5_000_000
-        var best: (sequence: UInt64, overlap: Int64)?
-        for window in claimedWindows {
-            let overlap = min(until, Int64(window.finished)) - max(from, Int64(window.started))
-            if overlap >= 0 && overlap > (best?.overlap ?? -1) { best = (window.sequence, overlap) }
-        }
-        if let best, let finished = recentlyFinished[best.sequence] {
+        let stamp = UInt64(max(0, realtimeMillis))
+        let window = claimedWindows.first { $0.started <= stamp && stamp <= $0.finished }
+        if let window, let finished = recentlyFinished[window.sequence] {
             event.caseID = finished.caseID
             pending.attach(event, toCase: finished.index)
         } else if !inFlight.isEmpty {

@@ -54,8 +54,9 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     var timing = TimingAudit()
     /// The worker's main-thread CPU time when it became ready.
     var readyMainThreadNanos: UInt64 = 0
-    /// Accepted (sequence, started, finished) claims of recent cases: where a Landlock
-    /// denial, which the kernel timestamps, is charged.
+    /// Recent cases as (sequence, started, finished) on the coarse realtime clock in ms, as the
+    /// worker read it around `run`: where a Landlock denial, which the kernel stamps with that
+    /// clock, is charged.
     var claimedWindows: [(sequence: UInt64, started: UInt64, finished: UInt64)] = []
     /// When the current worker became ready, on the clock audit records are stamped with:
     /// a Landlock denial stamped before it happened while the plugin loaded (one stamped in

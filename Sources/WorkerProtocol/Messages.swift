@@ -287,10 +287,14 @@ public struct Answer: Sendable, Equatable {
         public var finishedNanos: UInt64
         /// More stdout and stderr was written than the worker's output limit; the rest was dropped.
         public var outputTruncated: Bool
+        /// `CLOCK_REALTIME_COARSE` in milliseconds around the call: the clock the kernel stamps
+        /// audit records with, so a Landlock denial can be placed in a case.
+        public var startedCoarseMillis: UInt64 = 0
+        public var finishedCoarseMillis: UInt64 = 0
 
         public init(
             status: Status, returnCode: Int32, sequence: UInt64, startedNanos: UInt64, finishedNanos: UInt64,
-            outputTruncated: Bool = false
+            outputTruncated: Bool = false, startedCoarseMillis: UInt64 = 0, finishedCoarseMillis: UInt64 = 0
         ) {
             self.status = status
             self.returnCode = returnCode
@@ -298,6 +302,8 @@ public struct Answer: Sendable, Equatable {
             self.startedNanos = startedNanos
             self.finishedNanos = finishedNanos
             self.outputTruncated = outputTruncated
+            self.startedCoarseMillis = startedCoarseMillis
+            self.finishedCoarseMillis = finishedCoarseMillis
         }
     }
 
@@ -334,6 +340,8 @@ public struct Answer: Sendable, Equatable {
         w.write(header.startedNanos)
         w.write(header.finishedNanos)
         w.write(header.outputTruncated)
+        w.write(header.startedCoarseMillis)
+        w.write(header.finishedCoarseMillis)
         let length = UInt32(1 + w.bytes.count + 12 + bytes.count + stdout.count + stderr.count)
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
         out.append(FrameKind.answer.rawValue)
@@ -364,7 +372,8 @@ public struct Answer: Sendable, Equatable {
         guard let status = Status(rawValue: try r.readUInt8()) else { throw .malformedPayload(frame.kind) }
         header = Header(
             status: status, returnCode: try r.readInt32(), sequence: try r.readUInt64(),
-            startedNanos: try r.readUInt64(), finishedNanos: try r.readUInt64(), outputTruncated: try r.readBool())
+            startedNanos: try r.readUInt64(), finishedNanos: try r.readUInt64(), outputTruncated: try r.readBool(),
+            startedCoarseMillis: try r.readUInt64(), finishedCoarseMillis: try r.readUInt64())
         bytes = try r.readBytes()
         stdout = try r.readBytes()
         stderr = try r.readBytes()

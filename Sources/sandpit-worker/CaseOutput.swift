@@ -67,6 +67,13 @@ enum RunningCasePage {
     }
 }
 
+/// `CLOCK_REALTIME_COARSE` in milliseconds, as audit records print it.
+func coarseRealtimeMillis() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts)
+    return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+}
+
 /// `CLOCK_MONOTONIC` in nanoseconds: the clock the host reads too (no time namespace here).
 func monotonicNanos() -> UInt64 {
     var ts = timespec()

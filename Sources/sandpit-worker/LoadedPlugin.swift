@@ -89,6 +89,7 @@ struct LoadedPlugin {
                 frame.payload.append(0)  // C plugins often expect a terminator
                 let sink = SinkBuffer.begin(limit: answerLimit)
                 RunningCasePage.publish(sequence)
+                let startedCoarse = coarseRealtimeMillis()
                 let started = monotonicNanos()
                 let code = frame.payload.withUnsafeBufferPointer { buffer in
                     buffer.withMemoryRebound(to: CChar.self) { chars in
@@ -96,13 +97,15 @@ struct LoadedPlugin {
                     }
                 }
                 let finished = monotonicNanos()
+                let finishedCoarse = coarseRealtimeMillis()
                 RunningCasePage.publish(0)
                 SinkBuffer.end()
                 output.collect(limit: outputLimit)
                 let status: Answer.Status = SinkBuffer.overflowed ? .outputLimit : (code == 0 ? .ok : .error)
                 let header = Answer.Header(
                     status: status, returnCode: code, sequence: sequence, startedNanos: started,
-                    finishedNanos: finished, outputTruncated: output.truncated)
+                    finishedNanos: finished, outputTruncated: output.truncated, startedCoarseMillis: startedCoarse,
+                    finishedCoarseMillis: finishedCoarse)
                 SinkBuffer.bytes.withUnsafeBytes { answer in
                     output.stdout.withUnsafeBytes { stdout in
                         output.stderr.withUnsafeBytes { stderr in

@@ -230,7 +230,12 @@ extension TrustTests {
         #expect(hostname.count == 3, "\(denied)")
         #expect(
             hostname.allSatisfy { $0["category"] as? String == "filesystem" && $0["syscall"] as? String == "openat" })
-        #expect(hostname.allSatisfy { $0["case_id"] is String })
+        // Each case spends 6 ms either side of its reads: every denial is charged to its own case.
+        let cases = try #require(report["cases"] as? [[String: Any]])
+        for c in cases {
+            let own = (c["safety_events"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "denied_access" }
+            #expect(own.count == 3, "case \(c["id"] ?? "?"): \(own.map { $0["detail"] ?? "" })")
+        }
         // /etc/shadow (mode 0640) is refused by its permissions before Landlock is asked; the
         // audit rule for failed opens still puts it on record.
         let shadow = denied.filter { ($0["detail"] as? String ?? "").contains("/etc/shadow") }

@@ -58,7 +58,7 @@ static void *plugin_open(const char *config, size_t config_len, const sandpit_si
 static void forge(uint64_t sequence, const char *answer) {
     unsigned char frame[512];
     size_t n = 0, len = strlen(answer);
-    uint32_t total = (uint32_t)(1 + 1 + 4 + 8 + 8 + 8 + 1 + 4 + len + 4 + 4);
+    uint32_t total = (uint32_t)(1 + 1 + 4 + 8 + 8 + 8 + 1 + 8 + 8 + 4 + len + 4 + 4);
     memcpy(frame + n, &total, 4), n += 4;
     frame[n++] = 15; /* answer */
     frame[n++] = 0;  /* ok */
@@ -68,6 +68,9 @@ static void forge(uint64_t sequence, const char *answer) {
     memcpy(frame + n, &t, 8), n += 8;
     memcpy(frame + n, &t, 8), n += 8;
     frame[n++] = 0;
+    uint64_t coarse = 0; /* the coarse clock readings: none */
+    memcpy(frame + n, &coarse, 8), n += 8;
+    memcpy(frame + n, &coarse, 8), n += 8;
     uint32_t l = (uint32_t)len;
     memcpy(frame + n, &l, 4), n += 4;
     memcpy(frame + n, answer, len), n += len;
@@ -120,10 +123,14 @@ static int plugin_run(void *state, const char *input, size_t input_len, const sa
     char environ_path[64];
     snprintf(environ_path, sizeof environ_path, "/proc/%d/environ", (int)getppid());
     const char *paths[] = {"/etc/shadow", "/etc/hostname", environ_path};
+    /* In the middle of 12 ms of work: more than a tick of the coarse clock audit records are
+       stamped with on either side, so each denial can be placed in its own case. */
+    busy_wait(6000000);
     for (int i = 0; i < 3; i++) {
         int fd = open(paths[i], O_RDONLY);
         if (fd >= 0) close(fd);
     }
+    busy_wait(6000000);
 #elif defined(TRUST_HANG)
     for (;;) pause();
 #endif
