@@ -2,6 +2,7 @@ import CSandpitShims
 import Foundation
 import Glibc
 import Synchronization
+import WorkerProtocol
 
 /// Landlock denials of sandboxed workers, read from the kernel's audit log.
 ///
@@ -196,11 +197,7 @@ final class LandlockAudit: Sendable {
         }
     }
 
-    static func nowMillis() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
+    static func nowMillis() -> Int64 { Int64(SharedClock.monotonicNanos() / 1_000_000) }
 }
 
 extension LandlockAudit {
@@ -208,9 +205,6 @@ extension LandlockAudit {
     struct StartProblem: Error {
         var reason: String
     }
-
-    /// The uid a worker runs as when sandpit is root (see `WorkerLaunch`).
-    static let workerUID: UInt32 = 65534
 
     /// Adds (once per boot: the kernel answers EEXIST after) the audit rule that reports an
     /// `open`, `openat` or `openat2` by the worker's uid failing with EACCES. A file whose mode
@@ -225,7 +219,7 @@ extension LandlockAudit {
         words[1] = 2  // AUDIT_ALWAYS
         let fields: [(UInt32, UInt32)] = [
             (11, 0xC000_003E),  // AUDIT_ARCH == x86_64
-            (1, workerUID),  // AUDIT_UID
+            (1, WorkerLaunch.unprivilegedID),  // AUDIT_UID: the worker's, when sandpit is root
             (103, UInt32(bitPattern: -13)),  // AUDIT_EXIT == -EACCES
         ]
         words[2] = UInt32(fields.count)
@@ -272,10 +266,7 @@ extension LandlockAudit {
             // AUDIT_FAIL_PANIC: a burst of denials past the backlog limit would panic the machine.
             return closing("audit is off and set to panic when records are lost; enable it with auditctl -e 1 if meant")
         } else if current.enabled == 0 {
-            var change = sandpit_audit_status()
-            change.mask = UInt32(SANDPIT_AUDIT_STATUS_ENABLED)
-            change.enabled = 1
-            let code = request(UInt16(SANDPIT_AUDIT_SET), withUnsafeBytes(of: change) { Array($0) }, reply: nil).code
+            let code = setStatus(SANDPIT_AUDIT_STATUS_ENABLED) { $0.enabled = 1 }
             if code != 0 {
                 return closing(
                     "audit is off and enabling it failed (\(String(cString: strerror(code)))); try auditctl -e 1")
@@ -285,10 +276,7 @@ extension LandlockAudit {
             // At the default 64, a worker denied in a tight loop loses most of its records
             // (measured: 15-85%); 8192 kept every one of 9,000. The deallocated count still
             // tells when any were lost.
-            var change = sandpit_audit_status()
-            change.mask = UInt32(SANDPIT_AUDIT_STATUS_BACKLOG_LIMIT)
-            change.backlog_limit = backlogLimit
-            _ = request(UInt16(SANDPIT_AUDIT_SET), withUnsafeBytes(of: change) { Array($0) }, reply: nil)
+            _ = setStatus(SANDPIT_AUDIT_STATUS_BACKLOG_LIMIT) { $0.backlog_limit = backlogLimit }
         }
         addRefusalRule()
         let token = numbers.add(1, ordering: .relaxed).newValue
@@ -328,6 +316,14 @@ extension LandlockAudit {
             }
         }
         return true
+    }
+
+    /// AUDIT_SET of the one field `mask` names, as `change` sets it; 0 or the errno answered.
+    static func setStatus(_ mask: Int32, _ change: (inout sandpit_audit_status) -> Void) -> Int32 {
+        var status = sandpit_audit_status()
+        status.mask = UInt32(mask)
+        change(&status)
+        return request(UInt16(SANDPIT_AUDIT_SET), withUnsafeBytes(of: status) { Array($0) }, reply: nil).code
     }
 
     /// AUDIT_GET: the kernel's audit status; `code` is 0 or the errno it answered.

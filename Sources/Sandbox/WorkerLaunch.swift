@@ -14,8 +14,11 @@ public struct WorkerLaunch: Sendable {
     /// The JSON object passed to `open`.
     public var config: [UInt8]
     /// The uid and gid a worker started by root becomes.
-    public let unprivilegedUID: UInt32 = 65534
-    public let unprivilegedGID: UInt32 = 65534
+    public let unprivilegedUID = Self.unprivilegedID
+    public let unprivilegedGID = Self.unprivilegedID
+    /// nobody/nogroup: the id a worker started by root runs as (the audit rule for refused
+    /// opens names it too).
+    public static let unprivilegedID: UInt32 = 65534
     /// What each worker is sent, worked out once: spawning must not redo file reads.
     let setup: WorkerSetup
 

@@ -108,7 +108,10 @@ final class WorkerProcess {
             if let page { munmap(page, RunningCase.size) }
             throw fail("preparing the worker's descriptors")
         }
-        let targets: [Int32] = [0, 1, 2, 3, 4, 5, 6]
+        let targets: [Int32] = [
+            0, 1, 2, WorkerDescriptors.socket, WorkerDescriptors.runningCase, WorkerDescriptors.stdoutReader,
+            WorkerDescriptors.stderrReader,
+        ]
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), nil]
         let envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]

@@ -114,17 +114,9 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
 
     /// The coarse realtime clock in milliseconds: the one audit records are stamped with, so
     /// a record stamped before this reading was made before it.
-    static func realtimeMillis() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME_COARSE, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
+    static func realtimeMillis() -> Int64 { Int64(SharedClock.coarseRealtimeMillis()) }
 
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
+    static func now() -> UInt64 { SharedClock.monotonicNanos() }
 
     var limits: Limits { launch.policy.limits }
 

@@ -391,8 +391,6 @@ public struct Answer: Sendable, Equatable {
 public enum RunningCase {
     /// Bytes of the shared mapping.
     public static let size = 4096
-    /// The descriptor the worker finds the mapping on at start (a memfd), closed once mapped.
-    public static let descriptor: Int32 = 4
     /// Byte offset of the running case's sequence number (0 when none is running).
     public static let sequenceOffset = 0
 }

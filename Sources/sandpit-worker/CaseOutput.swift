@@ -9,9 +9,6 @@ import WorkerProtocol
 /// the host keeps in flight. The host reads the same pipes itself only while loading and
 /// after a worker has died (the rest of the dying case's output).
 struct CaseOutput {
-    static let stdoutReader: Int32 = 5
-    static let stderrReader: Int32 = 6
-
     var stdout: [UInt8] = []
     var stderr: [UInt8] = []
     var truncated = false
@@ -25,12 +22,12 @@ struct CaseOutput {
         // One poll says whether either pipe holds anything: most cases print nothing, and
         // two empty reads would cost twice the system calls.
         var fds = [
-            pollfd(fd: Self.stdoutReader, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: Self.stderrReader, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: WorkerDescriptors.stdoutReader, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: WorkerDescriptors.stderrReader, events: Int16(POLLIN), revents: 0),
         ]
         guard poll(&fds, 2, 0) > 0 else { return }
-        if fds[0].revents != 0 { drain(Self.stdoutReader, isStdout: true, limit: limit) }
-        if fds[1].revents != 0 { drain(Self.stderrReader, isStdout: false, limit: limit) }
+        if fds[0].revents != 0 { drain(WorkerDescriptors.stdoutReader, isStdout: true, limit: limit) }
+        if fds[1].revents != 0 { drain(WorkerDescriptors.stderrReader, isStdout: false, limit: limit) }
     }
 
     private mutating func drain(_ fd: Int32, isStdout: Bool, limit: Int) {
@@ -44,39 +41,4 @@ struct CaseOutput {
             if isStdout { stdout.append(contentsOf: kept) } else { stderr.append(contentsOf: kept) }
         }
     }
-}
-
-/// The page the worker shares with the host (see ``RunningCase``), mapped from fd 4.
-enum RunningCasePage {
-    nonisolated(unsafe) static var sequence: UnsafeMutablePointer<UInt64>?
-
-    /// Maps the page and closes its descriptor; without it the host charges events to the
-    /// oldest case in flight.
-    static func map() {
-        let fd = RunningCase.descriptor
-        let address = mmap(nil, RunningCase.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-        close(fd)
-        guard let address, address != MAP_FAILED else { return }
-        sequence = (address + RunningCase.sequenceOffset).assumingMemoryBound(to: UInt64.self)
-    }
-
-    /// Publishes the running case's sequence number, or 0 between cases. An aligned 8-byte
-    /// store, which the host's aligned 8-byte load sees whole.
-    static func publish(_ value: UInt64) {
-        sequence?.pointee = value
-    }
-}
-
-/// `CLOCK_REALTIME_COARSE` in milliseconds, as audit records print it.
-func coarseRealtimeMillis() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME_COARSE, &ts)
-    return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
-}
-
-/// `CLOCK_MONOTONIC` in nanoseconds: the clock the host reads too (no time namespace here).
-func monotonicNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }

@@ -89,15 +89,15 @@ struct LoadedPlugin {
                 frame.payload.append(0)  // C plugins often expect a terminator
                 let sink = SinkBuffer.begin(limit: answerLimit)
                 RunningCasePage.publish(sequence)
-                let startedCoarse = coarseRealtimeMillis()
-                let started = monotonicNanos()
+                let startedCoarse = SharedClock.coarseRealtimeMillis()
+                let started = SharedClock.monotonicNanos()
                 let code = frame.payload.withUnsafeBufferPointer { buffer in
                     buffer.withMemoryRebound(to: CChar.self) { chars in
                         table.pointee.run!(state, chars.baseAddress! + offset, length, sink)
                     }
                 }
-                let finished = monotonicNanos()
-                let finishedCoarse = coarseRealtimeMillis()
+                let finished = SharedClock.monotonicNanos()
+                let finishedCoarse = SharedClock.coarseRealtimeMillis()
                 RunningCasePage.publish(0)
                 SinkBuffer.end()
                 output.collect(limit: outputLimit)

@@ -4,13 +4,13 @@ import WorkerProtocol
 
 /// The worker's life: lock down, load, answer cases, exit.
 enum Worker {
-    static let socketFD: Int32 = 3
+    static let socketFD = WorkerDescriptors.socket
 
     static func main() {
         // The host passes exactly fds 0-6: stdin, stdout, stderr, the socket, the running-case
         // page, and the read ends of stdout and stderr. Anything else that leaked through
         // posix_spawn (another thread's descriptor opened without O_CLOEXEC) is closed first.
-        _ = sandpit_close_from(7)
+        _ = sandpit_close_from(WorkerDescriptors.firstUnused)
         RunningCasePage.map()
         _ = setsid()  // posix_spawn already made a session; this is belt and braces.
         let host = getppid()
