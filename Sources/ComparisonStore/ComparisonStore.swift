@@ -188,6 +188,20 @@ public struct ComparisonStore: Sendable {
         }
     }
 
+    /// How many cases a trial has recorded, counted by the database.
+    public func caseCount(trial id: Int64) throws(StoreError) -> Int {
+        try read { db in try CaseRecord.filter(CaseRecord.Columns.trialId == id).fetchCount(db) }
+    }
+
+    /// How many of a trial's safety events are of one of `kinds`, counted by the database.
+    public func eventCount(trial id: Int64, kinds: [String]) throws(StoreError) -> Int {
+        try read { db in
+            try SafetyEventRecord.filter(
+                SafetyEventRecord.Columns.trialId == id && kinds.contains(SafetyEventRecord.Columns.kind)
+            ).fetchCount(db)
+        }
+    }
+
     /// A trial's leaks in the order they were found.
     public func leaks(trial id: Int64) throws(StoreError) -> [LeakRecord] {
         try read { db in

@@ -181,6 +181,7 @@ public struct SafetyEventRecord: Codable, Sendable, Hashable, FetchableRecord, M
     public enum Columns {
         static let id = Column(CodingKeys.id)
         static let trialId = Column(CodingKeys.trialId)
+        static let kind = Column(CodingKeys.kind)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

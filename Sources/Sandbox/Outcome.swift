@@ -63,8 +63,11 @@ public struct SafetyEvent: Sendable, Hashable {
         case outputLimit = "output_limit"
         case protocolError = "protocol_error"
 
+        /// The kinds that say the sandbox refused something the plugin tried.
+        public static let denials: [Kind] = [.deniedSyscall, .deniedAccess]
+
         /// Whether the sandbox refused something the plugin tried (a system call or an access).
-        public var isDenial: Bool { self == .deniedSyscall || self == .deniedAccess }
+        public var isDenial: Bool { Self.denials.contains(self) }
     }
 
     public var kind: Kind
@@ -118,5 +121,4 @@ public struct CaseResult: Sendable {
     /// Which worker slot ran it (0-based).
     public var worker: Int
     public var events: [SafetyEvent]
-
 }

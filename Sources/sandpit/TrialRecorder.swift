@@ -24,7 +24,7 @@ struct RecordedTrial {
 }
 
 /// Runs one plugin's trial and writes it to the store as it goes: finished cases are
-/// committed in batches at most about a second behind, so a host that is killed keeps them.
+/// committed in batches a fraction of a second behind, so a host that is killed keeps them.
 struct TrialRecorder {
     let store: ComparisonStore
     let policy: Policy
@@ -118,7 +118,7 @@ struct TrialRecorder {
             trial.timingInconsistent = true
             trial.timingNotes = Self.json(Array(((earlier ?? []) + statistics.timingNotes).prefix(10)))
         }
-        let recorded = try stored { () throws(StoreError) in try store.caseIDs(trial: trialID) }.count
+        let recorded = try stored { () throws(StoreError) in try store.caseCount(trial: trialID) }
         if statistics.stop == .interrupted {
             trial.status = "interrupted"
             trial.error = "interrupted (\(recorded) of \(chosen.count) cases recorded)"
@@ -136,9 +136,9 @@ struct TrialRecorder {
             latencies += earlier.latencies
         }
         // Every denial the trial holds, from every session of it, loading and between cases too.
-        let denied = try stored { () throws(StoreError) in try store.events(trial: trialID) }.filter {
-            SafetyEvent.Kind(rawValue: $0.kind)?.isDenial == true
-        }.count
+        let denied = try stored { () throws(StoreError) in
+            try store.eventCount(trial: trialID, kinds: SafetyEvent.Kind.denials.map(\.rawValue))
+        }
         let latencyP95 = trial.timingInconsistent ? nil : LatencySummary(micros: latencies).p95
         let score = TrialScore(cases: scored, deniedSyscalls: denied, latencyP95: latencyP95, bands: bands)
         if case .aborted(let reason) = statistics.stop {
@@ -204,7 +204,7 @@ struct TrialRecorder {
     {
         var record = TrialRecord(
             status: "failed", pluginName: hello?.hello.name ?? "", pluginVersion: hello?.hello.version ?? "",
-            pluginPath: URL(fileURLWithPath: pluginPath).standardizedFileURL.path, pluginSHA256: sha256,
+            pluginPath: Self.absolute(pluginPath), pluginSHA256: sha256,
             pluginCaseKinds: hello?.hello.caseKinds ?? "", policyName: policy.name, policySHA256: policy.sha256,
             fixtureSet: fixtures.name, fixtureSeed: Int64(bitPattern: seed), fixtureSHA256: fixtures.sha256,
             isolation: Self.json(hello?.isolation.layers ?? [:]),

@@ -38,6 +38,10 @@ import Testing
         #expect(try store.cases(trial: id).map(\.caseId) == ["c0", "c1", "c2"])
         #expect(try store.events(trial: id).first?.syscall == "socket")
         #expect(try store.trials().count == 1)
+        #expect(try store.caseCount(trial: id) == 3)
+        #expect(try store.caseIDs(trial: id) == ["c0", "c1", "c2"])
+        #expect(try store.eventCount(trial: id, kinds: ["denied_syscall", "denied_access"]) == 1)
+        #expect(try store.eventCount(trial: id, kinds: ["timeout"]) == 0)
     }
 
     @Test func aFailedBatchLeavesNoHalfRows() throws {
