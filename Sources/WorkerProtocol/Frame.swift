@@ -44,11 +44,7 @@ public struct Frame: Sendable, Equatable {
 
     /// Appends this frame's wire form to `buffer`.
     public func encode(into buffer: inout [UInt8]) {
-        let length = UInt32(payload.count + 1)
-        buffer.append(UInt8(truncatingIfNeeded: length))
-        buffer.append(UInt8(truncatingIfNeeded: length >> 8))
-        buffer.append(UInt8(truncatingIfNeeded: length >> 16))
-        buffer.append(UInt8(truncatingIfNeeded: length >> 24))
+        buffer.appendLittleEndian(UInt32(payload.count + 1))
         buffer.append(kind.rawValue)
         buffer.append(contentsOf: payload)
     }

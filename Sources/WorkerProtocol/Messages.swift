@@ -244,10 +244,9 @@ public struct LoadFailure: Sendable, Equatable {
 public enum CaseRequest {
     /// Appends a `runCase` frame without building an intermediate payload.
     public static func encode(sequence: UInt64, payload: [UInt8], into out: inout [UInt8]) {
-        let length = UInt32(1 + 8 + payload.count)
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
+        out.appendLittleEndian(UInt32(1 + 8 + payload.count))
         out.append(FrameKind.runCase.rawValue)
-        for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: sequence >> UInt64(shift))) }
+        out.appendLittleEndian(sequence)
         out.append(contentsOf: payload)
     }
 
@@ -342,15 +341,11 @@ public struct Answer: Sendable, Equatable {
         w.write(header.outputTruncated)
         w.write(header.startedCoarseMillis)
         w.write(header.finishedCoarseMillis)
-        let length = UInt32(1 + w.bytes.count + 12 + bytes.count + stdout.count + stderr.count)
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
+        out.appendLittleEndian(UInt32(1 + w.bytes.count + 12 + bytes.count + stdout.count + stderr.count))
         out.append(FrameKind.answer.rawValue)
         out.append(contentsOf: w.bytes)
         for part in [bytes, stdout, stderr] {
-            let count = UInt32(part.count)
-            for shift in stride(from: 0, to: 32, by: 8) {
-                out.append(UInt8(truncatingIfNeeded: count >> UInt32(shift)))
-            }
+            out.appendLittleEndian(UInt32(part.count))
             out.append(contentsOf: part)
         }
     }

@@ -1,3 +1,10 @@
+extension Array where Element == UInt8 {
+    /// Appends `value` as little-endian bytes: every integer on the wire is written so.
+    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        for shift in stride(from: 0, to: T.bitWidth, by: 8) { append(UInt8(truncatingIfNeeded: value >> shift)) }
+    }
+}
+
 /// Writes the fields of a frame payload: little-endian integers and length-prefixed bytes.
 public struct WireWriter: Sendable {
     /// The bytes written so far.
@@ -7,13 +14,9 @@ public struct WireWriter: Sendable {
 
     public mutating func write(_ value: UInt8) { bytes.append(value) }
 
-    public mutating func write(_ value: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
-    }
+    public mutating func write(_ value: UInt32) { bytes.appendLittleEndian(value) }
 
-    public mutating func write(_ value: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
-    }
+    public mutating func write(_ value: UInt64) { bytes.appendLittleEndian(value) }
 
     public mutating func write(_ value: Int32) { write(UInt32(bitPattern: value)) }
 
