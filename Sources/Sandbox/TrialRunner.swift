@@ -114,29 +114,29 @@ public final class TrialRunner: @unchecked Sendable {
         group.wait()
         defer { sink.drain() }
         let stop = queue.stopReason
+        // Cases never handed out: not run after an abort, timed out when the trial's time ran
+        // out, and nothing after an interrupt (a resume runs them).
         let late = queue.untaken
-        if case .aborted(let reason) = stop, !late.isEmpty {
-            sink.deliver(
-                late.map { index, trialCase in
-                    CaseResult(
-                        index: index, caseID: trialCase.id, kind: trialCase.kind, outcome: .notRun, latencyMicros: 0,
-                        answer: [], stdout: [], stderr: [], detail: "not run: \(reason)", worker: -1, events: [])
-                })
-        } else if stop == nil, !late.isEmpty {
-            let limit = launch.policy.limits.wallSecondsPerTrial
-            sink.deliver(
-                late.map { index, trialCase in
-                    CaseResult(
-                        index: index, caseID: trialCase.id, kind: trialCase.kind, outcome: .timeout, latencyMicros: 0,
-                        answer: [], stdout: [], stderr: [],
-                        detail: "not started: the trial's \(limit) s limit was reached",
-                        worker: -1,
-                        events: [
+        func unstarted(_ outcome: Outcome, _ detail: String, event: String?) -> [CaseResult] {
+            late.map { index, trialCase in
+                CaseResult(
+                    index: index, caseID: trialCase.id, kind: trialCase.kind, outcome: outcome, latencyMicros: 0,
+                    answer: [], stdout: [], stderr: [], detail: detail, worker: -1,
+                    events: event.map {
+                        [
                             SafetyEvent(
-                                kind: .timeout, caseID: trialCase.id, detail: "trial wall-clock limit",
-                                category: "resource", phase: "run")
-                        ])
-                })
+                                kind: .timeout, caseID: trialCase.id, detail: $0, category: "resource", phase: "run")
+                        ]
+                    } ?? [])
+            }
+        }
+        if case .aborted(let reason) = stop, !late.isEmpty {
+            sink.deliver(unstarted(.notRun, "not run: \(reason)", event: nil))
+        } else if stop == nil, !late.isEmpty {
+            let limit = limits.wallSecondsPerTrial
+            sink.deliver(
+                unstarted(
+                    .timeout, "not started: the trial's \(limit) s limit was reached", event: "trial wall-clock limit"))
         }
         return RunStatistics(
             peakRSSBytes: slots.map(\.peakRSSBytes).max() ?? 0,

@@ -27,7 +27,7 @@ extension WorkerSlot {
         if exited != nil { _ = audit.sync(timeoutMilliseconds: 200) }
         let denials = audit.take(pid: pid)
         if exited != nil {
-            let seen = landlockSeen[pid, default: 0] + denials.count
+            let seen = landlockSeen + denials.count
             // The kernel counts every denial of the domain; records past its backlog are lost.
             if audit.sync(pid: pid, timeoutMilliseconds: 300), let counted = audit.deallocatedCount(pid: pid),
                 counted > seen
@@ -40,9 +40,9 @@ extension WorkerSlot {
                 ])
             }
             audit.finish(pid: pid)
-            landlockSeen[pid] = nil
+            landlockSeen = 0
         } else {
-            landlockSeen[pid, default: 0] += denials.count
+            landlockSeen += denials.count
         }
         guard !denials.isEmpty else { return }
         for denial in denials {

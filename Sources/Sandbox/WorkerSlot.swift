@@ -72,8 +72,8 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
     /// When the run loop last watched the pipes and read Landlock denials.
     var lastHousekeeping: UInt64 = 0
     static let housekeepingNanos: UInt64 = 5_000_000
-    /// Landlock denials read so far for each live worker, to compare with the kernel's count.
-    var landlockSeen: [pid_t: Int] = [:]
+    /// Landlock denials read so far for the current worker, to compare with the kernel's count.
+    var landlockSeen = 0
     /// Events seen while no case was running (loading).
     var loadEvents: [SafetyEvent] = []
     var loadStdout: [UInt8] = []
@@ -137,6 +137,7 @@ final class WorkerSlot: @unchecked Sendable {  // owned by one thread at a time 
         killReason = nil
         killedSequence = nil
         forgedFrames = 0
+        landlockSeen = 0
         denials = 0
         peakVirtualBytes = 0
         loadEvents = []
